@@ -28,7 +28,7 @@ const (
 // for the failures they detect atomically (capacity, versions, idempotency, missing records).
 type Error struct {
 	Code    Code   `json:"code"`
-	Field   string `json:"field,omitempty"`   // the offending field for CodeInvalidArgument
+	Field   string `json:"field,omitempty"`   // the offending field (CodeInvalidArgument, CodeNotFound), or the reason for CodeSlotUnavailable: closed, too_soon, too_far, full
 	Message string `json:"message,omitempty"` // a sentence for logs and API errors; never personal data
 }
 

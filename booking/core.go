@@ -1,0 +1,159 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultIdempotencyTTL is how long an idempotency record is kept when Config.IdempotencyTTL is zero.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// Config configures the booking core.
+type Config struct {
+	// Store persists everything; required.
+	Store Store
+	// Inventory lists the merchants; nil means [SampleInventory]. It is validated by NewService and must not
+	// be modified afterwards.
+	Inventory *Inventory
+	// Now is the clock; nil means time.Now. The core works with Now().UTC() truncated to the millisecond, so
+	// that every store represents the instants it writes exactly.
+	Now func() time.Time
+	// NewID makes hold and booking ids; nil means [NewID].
+	NewID func() string
+	// NewCode makes confirmation codes; nil means [NewConfirmationCode].
+	NewCode func() string
+	// IdempotencyTTL is how long the outcome of a call made with an idempotency key is remembered; zero means
+	// [DefaultIdempotencyTTL] (24 h).
+	IdempotencyTTL time.Duration
+}
+
+// Core is the booking service: every rule of availability, holds, capacity, the status lifecycle, idempotency
+// and versions is decided here, over a [Store] that only makes each change atomic. (It is not called Service
+// because [Service] is a merchant's bookable service.) It is safe for concurrent use.
+type Core struct {
+	store   Store
+	inv     *Inventory
+	now     func() time.Time
+	newID   func() string
+	newCode func() string
+	idemTTL time.Duration
+}
+
+// NewService returns the booking core over cfg.Store and cfg.Inventory.
+func NewService(cfg Config) (*Core, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("booking: Config.Store is required")
+	}
+	inv := cfg.Inventory
+	if inv == nil {
+		inv = SampleInventory()
+	} else if err := inv.Validate(); err != nil {
+		return nil, fmt.Errorf("booking: invalid inventory: %w", err)
+	}
+	if cfg.IdempotencyTTL < 0 {
+		return nil, errors.New("booking: Config.IdempotencyTTL must not be negative")
+	}
+	c := &Core{
+		store:   cfg.Store,
+		inv:     inv,
+		now:     cfg.Now,
+		newID:   cfg.NewID,
+		newCode: cfg.NewCode,
+		idemTTL: cfg.IdempotencyTTL,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.newID == nil {
+		c.newID = NewID
+	}
+	if c.newCode == nil {
+		c.newCode = NewConfirmationCode
+	}
+	if c.idemTTL == 0 {
+		c.idemTTL = DefaultIdempotencyTTL
+	}
+	return c, nil
+}
+
+// Inventory returns the merchants the core serves.
+func (s *Core) Inventory() *Inventory { return s.inv }
+
+// Store returns the store the core writes to.
+func (s *Core) Store() Store { return s.store }
+
+// Now returns the core's current time: the configured clock, in UTC, truncated to the millisecond.
+func (s *Core) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// lookup returns the merchant and service, or a CodeNotFound error naming which is unknown.
+func (s *Core) lookup(merchantID, serviceID string) (*Merchant, *Service, error) {
+	m, ok := s.inv.Merchant(merchantID)
+	if !ok {
+		return nil, nil, &Error{Code: CodeNotFound, Field: "merchant_id", Message: fmt.Sprintf("unknown merchant %q", merchantID)}
+	}
+	if serviceID == "" {
+		return m, m.Default(), nil
+	}
+	sv, ok := m.Service(serviceID)
+	if !ok {
+		return nil, nil, &Error{Code: CodeNotFound, Field: "service_id", Message: fmt.Sprintf("unknown service %q of merchant %q", serviceID, merchantID)}
+	}
+	return m, sv, nil
+}
+
+func checkParty(sv *Service, party int) error {
+	if party < sv.MinParty || party > sv.MaxParty {
+		return InvalidArgument("party_size", "party size %d is outside %d–%d", party, sv.MinParty, sv.MaxParty)
+	}
+	return nil
+}
+
+// utc normalises an instant the core stores: UTC, no monotonic reading, millisecond precision.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+// outboxEntry builds the one outbox entry that goes with a change to b (b is the booking after the change).
+func outboxEntry(b Booking, kind ChangeKind, reason string, now time.Time) OutboxEntry {
+	return OutboxEntry{
+		ID:            fmt.Sprintf("%s.%d", b.ID, b.Version),
+		BookingID:     b.ID,
+		Seq:           b.Version,
+		Kind:          kind,
+		Booking:       b,
+		Reason:        reason,
+		CreatedAt:     now,
+		NextAttemptAt: now,
+		State:         DeliveryPending,
+	}
+}
+
+// userConflict reports SLOT_ALREADY_BOOKED_BY_USER when the user already has an active booking with the
+// merchant that overlaps [start, end), other than the booking with id self. This check reads before the
+// commit, so it does not stop one user racing against themself; capacity is always enforced atomically.
+func (s *Core) userConflict(ctx context.Context, merchantID, userID, self string, start, end time.Time) error {
+	if userID == "" {
+		return nil
+	}
+	bs, err := s.store.BookingsByUser(ctx, userID, start)
+	if err != nil {
+		return fmt.Errorf("booking: list the user's bookings: %w", err)
+	}
+	for _, b := range bs {
+		if b.ID == self || b.MerchantID != merchantID || !b.Active() {
+			continue
+		}
+		if b.Start.Before(end) && b.End.After(start) {
+			return Errorf(CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time")
+		}
+	}
+	return nil
+}
+
+// slotError turns a store's capacity failure into the core's "full" reason.
+func slotError(err error) error {
+	if CodeOf(err) == CodeSlotUnavailable {
+		return &Error{Code: CodeSlotUnavailable, Field: "full", Message: "not enough capacity left at this time"}
+	}
+	return err
+}

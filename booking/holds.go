@@ -1,0 +1,307 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// HoldRequest asks to keep capacity for a proposed booking while the user decides.
+type HoldRequest struct {
+	MerchantID string
+	ServiceID  string // empty: the merchant's default service
+	Start      time.Time
+	PartySize  int
+	// UserID, when set, is checked for SLOT_ALREADY_BOOKED_BY_USER and carried into the booking on confirmation.
+	UserID         string
+	IdempotencyKey string
+}
+
+// PlaceHold keeps capacity for party at r.Start for the merchant's Policy.Hold. The hold counts against
+// capacity until it expires, by itself, or until it is released or confirmed. Failures: NOT_FOUND,
+// INVALID_ARGUMENT (party_size, start), SLOT_UNAVAILABLE (closed, too_soon, too_far, full),
+// SLOT_ALREADY_BOOKED_BY_USER, IDEMPOTENCY_CONFLICT.
+func (s *Core) PlaceHold(ctx context.Context, r HoldRequest) (Hold, error) {
+	m, sv, err := s.lookup(r.MerchantID, r.ServiceID)
+	if err != nil {
+		return Hold{}, err
+	}
+	now := s.Now()
+	id := idem{merchantID: m.ID, key: r.IdempotencyKey, hash: requestHash("PlaceHold", struct {
+		MerchantID, ServiceID string
+		Start                 time.Time
+		PartySize             int
+		UserID                string
+	}{m.ID, sv.ID, utc(r.Start), r.PartySize, r.UserID})}
+	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
+		return holdOf(res), err
+	}
+	h, res, err := s.placeHold(ctx, m, sv, r, now, id)
+	if res != nil {
+		return holdOf(*res), err
+	}
+	if err != nil {
+		res, err := s.fail(ctx, id, err, false, now)
+		return holdOf(res), err
+	}
+	return h, nil
+}
+
+func holdOf(res idemResult) Hold {
+	if res.Hold == nil {
+		return Hold{}
+	}
+	return *res.Hold
+}
+
+func bookingOf(res idemResult) Booking {
+	if res.Booking == nil {
+		return Booking{}
+	}
+	return *res.Booking
+}
+
+// placeHold does the work of PlaceHold; a non-nil res is a concurrent twin's recorded outcome.
+func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRequest, now time.Time, id idem) (Hold, *idemResult, error) {
+	if err := checkParty(sv, r.PartySize); err != nil {
+		return Hold{}, nil, err
+	}
+	if len(r.UserID) > maxUserID {
+		return Hold{}, nil, InvalidArgument("user_id", "at most %d bytes", maxUserID)
+	}
+	if err := checkStart(m, sv, sv.Duration.D(), r.Start, now); err != nil {
+		return Hold{}, nil, err
+	}
+	start := utc(r.Start)
+	end := start.Add(sv.Duration.D())
+	if err := s.userConflict(ctx, m.ID, r.UserID, "", start, end); err != nil {
+		return Hold{}, nil, err
+	}
+	h := Hold{
+		ID:         s.newID(),
+		MerchantID: m.ID,
+		ServiceID:  sv.ID,
+		Start:      start,
+		End:        end,
+		PartySize:  r.PartySize,
+		UserID:     r.UserID,
+		CreatedAt:  now,
+		ExpiresAt:  now.Add(m.Policy.Hold.D()),
+	}
+	mut := &Mutation{
+		MerchantID:  m.ID,
+		Now:         now,
+		Idempotency: s.record(id, idemResult{Hold: &h}, now),
+		Claim: &Claim{Allocation: Allocation{
+			ID: h.ID, MerchantID: m.ID, ServiceID: sv.ID, Start: start, End: end, Party: h.PartySize, ExpiresAt: h.ExpiresAt,
+		}, Capacity: sv.Capacity},
+		PutHold: &h,
+	}
+	res, replayed, err := s.commit(ctx, mut, id)
+	if replayed {
+		return Hold{}, &res, err
+	}
+	if err != nil {
+		return Hold{}, nil, slotError(err)
+	}
+	return h, nil, nil
+}
+
+// ReleaseHold gives a hold's capacity back before it expires. An absent, expired or already confirmed hold,
+// or one of another merchant, is not an error.
+func (s *Core) ReleaseHold(ctx context.Context, merchantID, holdID string) error {
+	if holdID == "" {
+		return InvalidArgument("hold_id", "a hold id is required")
+	}
+	h, err := s.store.Hold(ctx, holdID)
+	if CodeOf(err) == CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("booking: read hold: %w", err)
+	}
+	if h.MerchantID != merchantID {
+		return nil
+	}
+	// A confirmed hold is deleted in the same commit that writes its booking (which has the hold's id), so
+	// a hold that is still here has no booking whose allocation this could remove.
+	if _, err := s.store.Booking(ctx, holdID); err == nil {
+		return nil
+	} else if CodeOf(err) != CodeNotFound {
+		return fmt.Errorf("booking: read booking: %w", err)
+	}
+	now := s.Now()
+	err = s.store.Commit(ctx, &Mutation{MerchantID: merchantID, Now: now, Release: []string{holdID}, DeleteHold: holdID})
+	if err != nil {
+		return fmt.Errorf("booking: release hold: %w", err)
+	}
+	return nil
+}
+
+// ConfirmRequest turns a hold into a booking.
+type ConfirmRequest struct {
+	MerchantID    string
+	HoldID        string
+	Customer      Customer // Name is required; UserID defaults to the hold's
+	Source        Source
+	GoogleOrderID string
+	// IdempotencyKey makes retries return the first outcome. Without it, confirming the same hold twice
+	// still returns the same booking (its id is the hold's id).
+	IdempotencyKey string
+}
+
+// ConfirmHold makes the booking for a hold, CONFIRMED (PENDING when the merchant confirms by hand), with the
+// hold's id. A hold that expired is re-claimed when its capacity is still free, else HOLD_EXPIRED. Confirming
+// an already confirmed hold returns its booking. Failures: NOT_FOUND (hold or merchant), INVALID_ARGUMENT,
+// HOLD_EXPIRED, SLOT_ALREADY_BOOKED_BY_USER, IDEMPOTENCY_CONFLICT.
+func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, error) {
+	m, ok := s.inv.Merchant(r.MerchantID)
+	if !ok {
+		return Booking{}, &Error{Code: CodeNotFound, Field: "merchant_id", Message: fmt.Sprintf("unknown merchant %q", r.MerchantID)}
+	}
+	if r.HoldID == "" {
+		return Booking{}, InvalidArgument("hold_id", "a hold id is required")
+	}
+	now := s.Now()
+	id := idem{merchantID: m.ID, key: r.IdempotencyKey, hash: requestHash("ConfirmHold", struct {
+		MerchantID, HoldID string
+		Customer           Customer
+		Source             Source
+		GoogleOrderID      string
+	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID})}
+	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
+		return bookingOf(res), err
+	}
+	b, res, err := s.confirm(ctx, m, r, now, id)
+	if res != nil {
+		return bookingOf(*res), err
+	}
+	if err != nil {
+		res, err := s.fail(ctx, id, err, false, now)
+		return bookingOf(res), err
+	}
+	return b, nil
+}
+
+func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now time.Time, id idem) (Booking, *idemResult, error) {
+	if err := checkCustomer(r.Customer, r.Source); err != nil {
+		return Booking{}, nil, err
+	}
+	if b, err := s.store.Booking(ctx, r.HoldID); err == nil && b.MerchantID == m.ID {
+		return b, nil, nil // already confirmed
+	} else if err != nil && CodeOf(err) != CodeNotFound {
+		return Booking{}, nil, fmt.Errorf("booking: read booking: %w", err)
+	}
+	h, err := s.store.Hold(ctx, r.HoldID)
+	if CodeOf(err) == CodeNotFound || (err == nil && h.MerchantID != m.ID) {
+		return Booking{}, nil, &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
+	}
+	if err != nil {
+		return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+	}
+	_, sv, err := s.lookup(m.ID, h.ServiceID)
+	if err != nil {
+		return Booking{}, nil, err
+	}
+	customer := r.Customer
+	if customer.UserID == "" {
+		customer.UserID = h.UserID
+	}
+	if err := s.userConflict(ctx, m.ID, customer.UserID, h.ID, h.Start, h.End); err != nil {
+		return Booking{}, nil, err
+	}
+	b := s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
+	mut := s.createMutation(m, sv, b, id, now)
+	mut.DeleteHold = h.ID
+	res, replayed, err := s.commit(ctx, mut, id)
+	if replayed {
+		return Booking{}, &res, err
+	}
+	switch CodeOf(err) {
+	case "":
+		if err != nil {
+			return Booking{}, nil, err
+		}
+		return b, nil, nil
+	case CodeSlotUnavailable:
+		if !now.Before(h.ExpiresAt) {
+			return Booking{}, nil, Errorf(CodeHoldExpired, "the hold expired and its time is no longer free")
+		}
+		return Booking{}, nil, slotError(err)
+	case CodeVersionMismatch:
+		// A concurrent confirmation of the same hold won: answer with its booking.
+		if won, rerr := s.store.Booking(ctx, h.ID); rerr == nil {
+			return won, nil, nil
+		}
+	}
+	return Booking{}, nil, err
+}
+
+// newBooking builds a new booking (Version 1) for [start, end).
+func (s *Core) newBooking(m *Merchant, sv *Service, id string, start, end time.Time, party int, c Customer, src Source, googleOrderID string, now time.Time) Booking {
+	status := StatusConfirmed
+	if m.Policy.ManualConfirm {
+		status = StatusPending
+	}
+	return Booking{
+		ID:               id,
+		ConfirmationCode: s.newCode(),
+		MerchantID:       m.ID,
+		ServiceID:        sv.ID,
+		Customer:         c,
+		PartySize:        party,
+		Start:            utc(start),
+		End:              utc(end),
+		Day:              m.localDate(start),
+		Status:           status,
+		Version:          1,
+		Source:           src,
+		GoogleOrderID:    googleOrderID,
+		CreatedAt:        now,
+		UpdatedAt:        now,
+	}
+}
+
+// createMutation writes a new booking with its allocation (replacing a hold's of the same id), its CREATED
+// outbox entry and the idempotency record.
+func (s *Core) createMutation(m *Merchant, sv *Service, b Booking, id idem, now time.Time) *Mutation {
+	return &Mutation{
+		MerchantID:  m.ID,
+		Now:         now,
+		Idempotency: s.record(id, idemResult{Booking: &b}, now),
+		Booking:     &b,
+		Claim: &Claim{Allocation: Allocation{
+			ID: b.ID, MerchantID: m.ID, ServiceID: sv.ID, Start: b.Start, End: b.End, Party: b.PartySize,
+		}, Capacity: sv.Capacity},
+		Outbox: []OutboxEntry{outboxEntry(b, ChangeCreated, "", now)},
+	}
+}
+
+// Limits on customer details, so that a store never holds unbounded personal data.
+const (
+	maxNameLen  = 200
+	maxEmailLen = 254
+	maxPhoneLen = 64
+	maxUserID   = 256
+)
+
+func checkCustomer(c Customer, src Source) error {
+	switch src {
+	case SourceAssistant, SourceConversation, SourceActionsCenter, SourceAdmin:
+	default:
+		return InvalidArgument("source", "unknown booking source %q", src)
+	}
+	switch {
+	case c.Name == "":
+		return InvalidArgument("customer.name", "the customer's name is required")
+	case len(c.Name) > maxNameLen:
+		return InvalidArgument("customer.name", "at most %d bytes", maxNameLen)
+	case len(c.Email) > maxEmailLen:
+		return InvalidArgument("customer.email", "at most %d bytes", maxEmailLen)
+	case len(c.Phone) > maxPhoneLen:
+		return InvalidArgument("customer.phone", "at most %d bytes", maxPhoneLen)
+	case len(c.UserID) > maxUserID:
+		return InvalidArgument("customer.user_id", "at most %d bytes", maxUserID)
+	}
+	return nil
+}
