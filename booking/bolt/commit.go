@@ -1,0 +1,254 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// encoded is a Mutation's records in JSON, prepared before the write transaction so that no encoding happens
+// while holding bbolt's writer lock (and so that a Batch re-run writes the same bytes).
+type encoded struct {
+	idem    []byte
+	booking []byte
+	claim   []byte
+	hold    []byte
+	outbox  []booking.OutboxEntry // with State PENDING
+	entries [][]byte
+}
+
+// Commit applies m atomically, following the steps of booking.Mutation in order: every check (idempotency,
+// version, capacity) runs before anything is written, and a failed check writes nothing. A successful Commit
+// also runs the bounded sweeps described in the package comment.
+//
+// Concurrent commits are coalesced into one bbolt transaction (one fsync); a business failure of one of them is
+// reported to its caller alone and does not roll back the others, because it is detected before that caller has
+// written anything. ctx is checked before the transaction and again when it runs; once the transaction has
+// started it runs to completion.
+func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("booking/bolt: commit: %w", err)
+	}
+	if m == nil {
+		return booking.InvalidArgument("mutation", "is nil")
+	}
+	enc, err := encodeMutation(m)
+	if err != nil {
+		return err
+	}
+	var result error
+	err = s.write(func(tx *bbolt.Tx) error {
+		result = nil
+		if err := ctx.Err(); err != nil {
+			result = fmt.Errorf("booking/bolt: commit: %w", err)
+			return nil
+		}
+		failed, err := apply(tx, m, enc)
+		if err != nil {
+			return err
+		}
+		result = failed
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("booking/bolt: commit: %w", err)
+	}
+	return result
+}
+
+// encodeMutation validates the ids m writes into keys and encodes its records.
+func encodeMutation(m *booking.Mutation) (*encoded, error) {
+	enc := &encoded{}
+	var err error
+	if r := m.Idempotency; r != nil {
+		if !validID(m.MerchantID) {
+			return nil, booking.InvalidArgument("merchant_id", "must be non-empty and free of NUL bytes")
+		}
+		if !validID(r.Key) {
+			return nil, booking.InvalidArgument("idempotency_key", "must be non-empty and free of NUL bytes")
+		}
+		if enc.idem, err = json.Marshal(r); err != nil {
+			return nil, fmt.Errorf("booking/bolt: encode idempotency record: %w", err)
+		}
+	}
+	if b := m.Booking; b != nil {
+		if !validID(b.ID) {
+			return nil, booking.InvalidArgument("booking.id", "must be non-empty and free of NUL bytes")
+		}
+		if !validID(b.MerchantID) {
+			return nil, booking.InvalidArgument("booking.merchant_id", "must be non-empty and free of NUL bytes")
+		}
+		if b.Customer.UserID != "" && !validID(b.Customer.UserID) {
+			return nil, booking.InvalidArgument("booking.customer.user_id", "must be free of NUL bytes")
+		}
+		if strings.IndexByte(b.Day, sep) >= 0 {
+			return nil, booking.InvalidArgument("booking.day", "must be free of NUL bytes")
+		}
+		if enc.booking, err = json.Marshal(b); err != nil {
+			return nil, fmt.Errorf("booking/bolt: encode booking: %w", err)
+		}
+	}
+	if c := m.Claim; c != nil {
+		if !validID(c.ID) || !validID(c.MerchantID) || !validID(c.ServiceID) {
+			return nil, booking.InvalidArgument("claim", "id, merchant and service must be non-empty and free of NUL bytes")
+		}
+		if c.End.Before(c.Start) {
+			return nil, booking.InvalidArgument("claim", "ends before it starts")
+		}
+		if enc.claim, err = encodeAlloc(&c.Allocation); err != nil {
+			return nil, fmt.Errorf("booking/bolt: %w", err)
+		}
+	}
+	if h := m.PutHold; h != nil {
+		if !validID(h.ID) {
+			return nil, booking.InvalidArgument("hold.id", "must be non-empty and free of NUL bytes")
+		}
+		if enc.hold, err = json.Marshal(h); err != nil {
+			return nil, fmt.Errorf("booking/bolt: encode hold: %w", err)
+		}
+	}
+	enc.outbox = make([]booking.OutboxEntry, len(m.Outbox))
+	enc.entries = make([][]byte, len(m.Outbox))
+	for i, e := range m.Outbox {
+		if !validID(e.ID) || !validID(e.BookingID) {
+			return nil, booking.InvalidArgument("outbox.id", "id and booking id must be non-empty and free of NUL bytes")
+		}
+		e.State = booking.DeliveryPending
+		enc.outbox[i] = e
+		if enc.entries[i], err = json.Marshal(e); err != nil {
+			return nil, fmt.Errorf("booking/bolt: encode outbox entry: %w", err)
+		}
+	}
+	return enc, nil
+}
+
+// apply runs m's checks and then its writes in tx. It returns a business failure (and has then written nothing)
+// or an infrastructure error (the transaction must roll back).
+func apply(tx *bbolt.Tx, m *booking.Mutation, enc *encoded) (failed, err error) {
+	// Step 1: idempotency.
+	var idemKey, oldIdem []byte
+	if r := m.Idempotency; r != nil {
+		idemKey = join(m.MerchantID, r.Key)
+		if v := bucket(tx, bktIdem).Get(idemKey); v != nil {
+			rec, err := decodeIdem(v)
+			if err != nil {
+				return nil, err
+			}
+			if idemLive(rec, m.Now) {
+				return &booking.ReplayError{Record: rec}, nil
+			}
+			oldIdem = idemExpKey(rec.ExpiresAt, m.MerchantID, r.Key)
+		}
+	}
+
+	// Step 2: version.
+	var old *booking.Booking
+	if b := m.Booking; b != nil {
+		if v := bucket(tx, bktBookings).Get([]byte(b.ID)); v != nil {
+			var stored booking.Booking
+			if err := json.Unmarshal(v, &stored); err != nil {
+				return nil, fmt.Errorf("decode booking: %w", err)
+			}
+			old = &stored
+		}
+		switch {
+		case m.ExpectVersion == 0 && old != nil:
+			return booking.Errorf(booking.CodeVersionMismatch, "booking already exists at version %d", old.Version), nil
+		case m.ExpectVersion != 0 && old == nil:
+			return booking.Errorf(booking.CodeVersionMismatch, "booking does not exist, expected version %d", m.ExpectVersion), nil
+		case m.ExpectVersion != 0 && old.Version != m.ExpectVersion:
+			return booking.Errorf(booking.CodeVersionMismatch, "booking is at version %d, expected %d", old.Version, m.ExpectVersion), nil
+		}
+	}
+
+	// Step 3: capacity (the check; the writes follow below).
+	var expired []booking.Allocation
+	if c := m.Claim; c != nil {
+		overlapping, err := overlappingAllocs(tx, c.MerchantID, c.ServiceID, c.Start, c.End)
+		if err != nil {
+			return nil, err
+		}
+		if used := booking.PeakUsage(overlapping, c.Start, c.End, m.Now, c.ID); used+c.Party > c.Capacity {
+			return booking.Errorf(booking.CodeSlotUnavailable, "%d of %d in use, %d requested", used, c.Capacity, c.Party), nil
+		}
+		for _, a := range overlapping {
+			if !a.Live(m.Now) {
+				expired = append(expired, a)
+			}
+		}
+	}
+
+	// Every check passed: write.
+	if r := m.Idempotency; r != nil {
+		if err := putIdem(tx, m.MerchantID, r, idemKey, oldIdem, enc.idem); err != nil {
+			return nil, err
+		}
+	}
+	if err := sweepIdem(tx, m.Now); err != nil {
+		return nil, err
+	}
+	if c := m.Claim; c != nil {
+		for _, a := range expired {
+			if err := deleteAlloc(tx, a.ID); err != nil {
+				return nil, err
+			}
+		}
+		if err := sweepAllocs(tx, m.Now); err != nil {
+			return nil, err
+		}
+		if err := deleteAlloc(tx, c.ID); err != nil {
+			return nil, err
+		}
+		if err := putAlloc(tx, &c.Allocation, enc.claim); err != nil {
+			return nil, err
+		}
+	}
+
+	// Step 4: release.
+	for _, id := range m.Release {
+		if err := deleteAlloc(tx, id); err != nil {
+			return nil, err
+		}
+	}
+
+	// Step 5: holds.
+	if h := m.PutHold; h != nil {
+		if err := bucket(tx, bktHolds).Put([]byte(h.ID), enc.hold); err != nil {
+			return nil, fmt.Errorf("put hold: %w", err)
+		}
+	}
+	if m.DeleteHold != "" {
+		if err := bucket(tx, bktHolds).Delete([]byte(m.DeleteHold)); err != nil {
+			return nil, fmt.Errorf("delete hold: %w", err)
+		}
+	}
+
+	// Step 6: booking and its indexes.
+	if b := m.Booking; b != nil {
+		if err := putBooking(tx, old, b, enc.booking); err != nil {
+			return nil, err
+		}
+	}
+
+	// Step 7: outbox.
+	for i := range enc.outbox {
+		if err := putOutbox(tx, &enc.outbox[i], enc.entries[i]); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// decodeIdem decodes an idempotency record.
+func decodeIdem(v []byte) (booking.IdempotencyRecord, error) {
+	var rec booking.IdempotencyRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return rec, fmt.Errorf("decode idempotency record: %w", err)
+	}
+	return rec, nil
+}
