@@ -1,0 +1,345 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// holdGrace is how long a hold record (and its pointer) outlives the hold's expiry, so that a late confirmation
+// still finds the hold and can re-claim its capacity; after that Redis drops both.
+const holdGrace = 24 * time.Hour
+
+// bookingMeta is what the commit script needs to know about a stored booking without decoding its JSON.
+type bookingMeta struct {
+	V int64  `json:"v"` // Version
+	U string `json:"u"` // Customer.UserID
+	D string `json:"d"` // Day
+	A int    `json:"a"` // 1 when Active
+}
+
+// deliveryState is the mutable part of an outbox entry, kept apart from the entry JSON written at commit.
+type deliveryState struct {
+	S string `json:"s"`           // State
+	A int    `json:"a"`           // Attempts
+	N string `json:"n"`           // NextAttemptAt
+	O string `json:"o"`           // LeaseOwner
+	L string `json:"l"`           // LeaseUntil
+	D string `json:"d"`           // DeliveredAt
+	E string `json:"e"`           // LastError
+	K string `json:"k"`           // member in the oq/oa ZSETs
+	C int64  `json:"c"`           // CreatedAt, unix ms (claim order)
+	Q int64  `json:"q,omitempty"` // commit order within the merchant, set by the commit script (claim order for equal C)
+}
+
+// Commit applies m atomically with one Lua script over the merchant's keys. Before the script it records, outside
+// the merchant's hash slot, the pointers that lookups by ID need (see doc.go): they are idempotent, and when the
+// script then fails they point at a merchant where the record does not exist, which lookups report as not found.
+func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
+	if m == nil || m.MerchantID == "" {
+		return booking.InvalidArgument("merchantId", "a mutation needs a merchant")
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	keys, args, err := s.commitArgs(m)
+	if err != nil {
+		return err
+	}
+	res, err := s.runCommit(ctx, m, keys, args)
+	if err != nil {
+		return fmt.Errorf("booking/redis: commit: %w", err)
+	}
+	out, _, err := replyStrings(res)
+	if err != nil || len(out) == 0 {
+		return fmt.Errorf("booking/redis: commit: %w", errors.Join(err, errors.New("empty reply")))
+	}
+	switch out[0] {
+	case "OK":
+		if m.PutHold != nil {
+			s.ptrs.put("h:"+m.PutHold.ID, m.MerchantID)
+		}
+		if m.Booking != nil {
+			s.ptrs.put("b:"+m.Booking.ID, m.MerchantID)
+		}
+		return nil
+	case "REPLAY":
+		var rec booking.IdempotencyRecord
+		if len(out) < 2 {
+			return errors.New("booking/redis: commit: replay without record")
+		}
+		if err := json.Unmarshal([]byte(out[1]), &rec); err != nil {
+			return fmt.Errorf("booking/redis: decode idempotency record: %w", err)
+		}
+		return &booking.ReplayError{Record: rec}
+	case "VERSION":
+		stored := ""
+		if len(out) > 1 {
+			stored = out[1]
+		}
+		return booking.Errorf(booking.CodeVersionMismatch, "booking version is %s, expected %d", stored, m.ExpectVersion)
+	case "FULL":
+		return booking.Errorf(booking.CodeSlotUnavailable, "not enough capacity left for a party of %d", m.Claim.Party)
+	default:
+		return fmt.Errorf("booking/redis: commit: unexpected reply %q", out[0])
+	}
+}
+
+// runCommit writes the registry entries, then runs the commit script. On a single Redis (*redis.Client) both go
+// in one MULTI/EXEC round trip; elsewhere (Cluster, where the registry keys live in other slots) the registry is
+// written first, in a pipeline, and the script runs only once that succeeded.
+func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []string, args []any) (any, error) {
+	if cl, ok := s.c.(*goredis.Client); ok {
+		var script *goredis.Cmd
+		var pre []goredis.Cmder
+		_, err := cl.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			pre = s.queueRegistry(ctx, p, m)
+			script = s.sc.commit.EvalSha(ctx, p, keys, args...)
+			return nil
+		})
+		for _, c := range pre {
+			if c.Err() != nil {
+				return nil, fmt.Errorf("write registry: %w", c.Err())
+			}
+		}
+		if script != nil && isNoScript(script.Err()) {
+			// The registry part is applied; run the script by its source (and cache it on the server).
+			return s.sc.commit.Run(ctx, s.c, keys, args...).Result()
+		}
+		if script == nil || (err != nil && script.Err() == nil) {
+			return nil, err
+		}
+		s.rememberMerchant(m.MerchantID)
+		return script.Result()
+	}
+	pipe := s.c.Pipeline()
+	if pre := s.queueRegistry(ctx, pipe, m); len(pre) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("write registry: %w", err)
+		}
+		s.rememberMerchant(m.MerchantID)
+	}
+	return s.sc.commit.Run(ctx, s.c, keys, args...).Result()
+}
+
+func (s *Store) rememberMerchant(id string) { s.merchants.Store(id, struct{}{}) }
+
+// queueRegistry queues the registry entries the mutation needs (merchant set, pointers by ID, user → merchants).
+func (s *Store) queueRegistry(ctx context.Context, pipe goredis.Pipeliner, m *booking.Mutation) []goredis.Cmder {
+	var cmds []goredis.Cmder
+	if _, known := s.merchants.Load(m.MerchantID); !known {
+		cmds = append(cmds, pipe.SAdd(ctx, s.merchantsKey(), m.MerchantID))
+	}
+	if b := m.Booking; b != nil {
+		if m.ExpectVersion == 0 {
+			// NX: a booking ID once pointed at a merchant keeps pointing there.
+			cmds = append(cmds, pipe.SetNX(ctx, s.bookingPtr(b.ID), m.MerchantID, 0))
+		}
+		if b.Customer.UserID != "" {
+			cmds = append(cmds, pipe.SAdd(ctx, s.userKey(b.Customer.UserID), m.MerchantID))
+		}
+	}
+	for i := range m.Outbox {
+		e := &m.Outbox[i]
+		if m.Booking == nil || e.BookingID != m.Booking.ID {
+			cmds = append(cmds, pipe.SetNX(ctx, s.bookingPtr(e.BookingID), m.MerchantID, 0))
+		}
+		if !conventionalEntryID(e) {
+			cmds = append(cmds, pipe.SetNX(ctx, s.entryPtr(e.ID), m.MerchantID, 0))
+		}
+	}
+	if h := m.PutHold; h != nil {
+		cmds = append(cmds, pipe.Set(ctx, s.holdPtr(h.ID), m.MerchantID, holdTTL(h, m.Now)))
+	}
+	return cmds
+}
+
+func holdTTL(h *booking.Hold, now time.Time) time.Duration {
+	ttl := h.ExpiresAt.Sub(now)
+	if ttl < 0 {
+		ttl = 0
+	}
+	return ttl + holdGrace
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// commitArgs builds KEYS and ARGV for commitSrc.
+func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
+	k := s.mk(m.MerchantID)
+	idemKey, putHold, delHold := k.idem(""), k.hold(""), k.hold("")
+	if m.Idempotency != nil {
+		idemKey = k.idem(m.Idempotency.Key)
+	}
+	if m.PutHold != nil {
+		putHold = k.hold(m.PutHold.ID)
+	}
+	if m.DeleteHold != "" {
+		delHold = k.hold(m.DeleteHold)
+	}
+	keys := []string{idemKey, k.bj(), k.bm(), k.al(), k.ad(), k.ax(), putHold, delHold, k.ux(), k.dx(), k.act(),
+		k.oe(), k.os(), k.op(), k.oq(), k.oa(), k.oc()}
+
+	now := ms(m.Now)
+	args := make([]any, 0, 30+len(m.Release)+6*len(m.Outbox))
+	args = append(args, now)
+
+	// 2–5 idempotency
+	if r := m.Idempotency; r != nil {
+		js, err := json.Marshal(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("booking/redis: encode idempotency record: %w", err)
+		}
+		ttl := r.ExpiresAt.Sub(m.Now).Milliseconds()
+		if ttl < 1 {
+			ttl = 1
+		}
+		args = append(args, "1", ms(r.ExpiresAt), ttl, js)
+	} else {
+		args = append(args, "0", 0, 0, "")
+	}
+
+	// 6–14 booking
+	if b := m.Booking; b != nil {
+		js, err := json.Marshal(b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("booking/redis: encode booking: %w", err)
+		}
+		active := b.Active()
+		meta, err := json.Marshal(bookingMeta{V: b.Version, U: b.Customer.UserID, D: b.Day, A: boolInt(active)})
+		if err != nil {
+			return nil, nil, fmt.Errorf("booking/redis: encode booking meta: %w", err)
+		}
+		args = append(args, "1", m.ExpectVersion, b.ID, js, meta, b.Customer.UserID, b.Day, ms(b.End), flag(active))
+	} else {
+		args = append(args, "0", 0, "", "", "", "", "", 0, "0")
+	}
+
+	// 15–23 claim
+	if c := m.Claim; c != nil {
+		args = append(args, "1", c.ID, c.ServiceID, ms(c.Start), ms(c.End), c.Party, ms(c.ExpiresAt), c.Capacity,
+			allocValue(c.Allocation))
+	} else {
+		args = append(args, "0", "", "", 0, 0, 0, 0, 0, "")
+	}
+
+	// 24–27 put hold, 28 delete hold
+	if h := m.PutHold; h != nil {
+		js, err := json.Marshal(h)
+		if err != nil {
+			return nil, nil, fmt.Errorf("booking/redis: encode hold: %w", err)
+		}
+		args = append(args, "1", h.ID, js, holdTTL(h, m.Now).Milliseconds())
+	} else {
+		args = append(args, "0", "", "", 0)
+	}
+	args = append(args, flag(m.DeleteHold != ""))
+
+	// 29… release, then the outbox
+	args = append(args, len(m.Release))
+	for _, id := range m.Release {
+		args = append(args, id)
+	}
+	args = append(args, len(m.Outbox))
+	for i := range m.Outbox {
+		e := m.Outbox[i]
+		e.State = booking.DeliveryPending
+		js, err := json.Marshal(e)
+		if err != nil {
+			return nil, nil, fmt.Errorf("booking/redis: encode outbox entry: %w", err)
+		}
+		// Q is left 0 (omitted): the script appends "q" to this object.
+		st, err := json.Marshal(deliveryState{
+			S: string(booking.DeliveryPending), A: e.Attempts, N: ts(e.NextAttemptAt), E: e.LastError,
+			K: outboxMember(&e), C: ms(e.CreatedAt),
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("booking/redis: encode outbox state: %w", err)
+		}
+		args = append(args, e.ID, js, st, ms(e.NextAttemptAt), ms(e.CreatedAt), outboxMember(&e))
+	}
+	return keys, args, nil
+}
+
+// allocValue is how an allocation is stored (a member of the al ZSET): the numbers the scripts need (ms), the
+// service, the ID, then the exact instants for Go (unix ns; 0 = zero time).
+func allocValue(a booking.Allocation) string {
+	return strconv.FormatInt(ms(a.Start), 10) + " " + strconv.FormatInt(ms(a.End), 10) + " " +
+		strconv.Itoa(a.Party) + " " + strconv.FormatInt(ms(a.ExpiresAt), 10) + " " + a.ServiceID + "\n" + a.ID + "\n" +
+		strconv.FormatInt(nanos(a.Start), 10) + " " + strconv.FormatInt(nanos(a.End), 10) + " " +
+		strconv.FormatInt(nanos(a.ExpiresAt), 10)
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// parseAllocValue reads an allocValue back.
+func parseAllocValue(merchantID, v string) (booking.Allocation, error) {
+	bad := fmt.Errorf("malformed allocation record %q", v)
+	head, rest, ok := strings.Cut(v, "\n")
+	if !ok {
+		return booking.Allocation{}, bad
+	}
+	id, exact, ok := strings.Cut(rest, "\n")
+	if !ok {
+		return booking.Allocation{}, bad
+	}
+	var hf [5]string
+	for i := range 4 {
+		f, rest, ok := strings.Cut(head, " ")
+		if !ok {
+			return booking.Allocation{}, bad
+		}
+		hf[i], head = f, rest
+	}
+	hf[4] = head // the service ID
+	party, err := strconv.Atoi(hf[2])
+	if err != nil {
+		return booking.Allocation{}, bad
+	}
+	var ns [3]int64
+	for i := range 3 {
+		f, rest, _ := strings.Cut(exact, " ")
+		if ns[i], err = strconv.ParseInt(f, 10, 64); err != nil {
+			return booking.Allocation{}, bad
+		}
+		exact = rest
+	}
+	return booking.Allocation{ID: id, MerchantID: merchantID, ServiceID: hf[4], Start: fromNanos(ns[0]),
+		End: fromNanos(ns[1]), Party: party, ExpiresAt: fromNanos(ns[2])}, nil
+}
+
+// isNoScript reports whether err is Redis's NOSCRIPT reply to EVALSHA.
+func isNoScript(err error) bool {
+	return err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT"))
+}

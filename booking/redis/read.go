@@ -1,0 +1,305 @@
+package redis
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// scriptCall is one run of a script in a pipelined batch.
+type scriptCall struct {
+	keys []string
+	args []any
+}
+
+// runMany runs sc once per call in one pipeline (one round trip; on Cluster, one per node) and returns the replies
+// in order. When Redis does not know the script yet (NOSCRIPT) it loads it and tries once more.
+func (s *Store) runMany(ctx context.Context, sc *goredis.Script, calls []scriptCall) ([]any, error) {
+	if len(calls) == 1 {
+		v, err := sc.Run(ctx, s.c, calls[0].keys, calls[0].args...).Result()
+		if err != nil {
+			return nil, err
+		}
+		return []any{v}, nil
+	}
+	for attempt := 0; ; attempt++ {
+		pipe := s.c.Pipeline()
+		cmds := make([]*goredis.Cmd, len(calls))
+		for i, c := range calls {
+			cmds[i] = sc.EvalSha(ctx, pipe, c.keys, c.args...)
+		}
+		_, _ = pipe.Exec(ctx) // errors are read per command below
+		out := make([]any, len(calls))
+		noScript := false
+		for i, cmd := range cmds {
+			v, err := cmd.Result()
+			switch {
+			case isNoScript(err):
+				noScript = true
+			case err != nil:
+				return nil, err
+			default:
+				out[i] = v
+			}
+		}
+		if !noScript {
+			return out, nil
+		}
+		if attempt > 0 {
+			return nil, errors.New("script missing on the server after SCRIPT LOAD")
+		}
+		if err := sc.Load(ctx, s.c).Err(); err != nil {
+			return nil, fmt.Errorf("load script: %w", err)
+		}
+	}
+}
+
+// pointer reads a registry pointer; "" when absent.
+func (s *Store) pointer(ctx context.Context, key string) (string, error) {
+	v, err := s.c.Get(ctx, key).Result()
+	if errors.Is(err, goredis.Nil) {
+		return "", nil
+	}
+	return v, err
+}
+
+// cachedPointer is pointer through the Store's pointer cache (kind "b" or "h").
+func (s *Store) cachedPointer(ctx context.Context, kind, id, key string) (string, error) {
+	if m, ok := s.ptrs.get(kind + ":" + id); ok {
+		return m, nil
+	}
+	m, err := s.pointer(ctx, key)
+	if err == nil && m != "" {
+		s.ptrs.put(kind+":"+id, m)
+	}
+	return m, err
+}
+
+// Booking returns the booking with the id.
+func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	merchant, err := s.cachedPointer(ctx, "b", id, s.bookingPtr(id))
+	if err != nil {
+		return booking.Booking{}, fmt.Errorf("booking/redis: booking: %w", err)
+	}
+	if merchant == "" {
+		return booking.Booking{}, booking.Errorf(booking.CodeNotFound, "no booking with this id")
+	}
+	js, err := s.c.HGet(ctx, s.mk(merchant).bj(), id).Result()
+	if errors.Is(err, goredis.Nil) {
+		return booking.Booking{}, booking.Errorf(booking.CodeNotFound, "no booking with this id")
+	}
+	if err != nil {
+		return booking.Booking{}, fmt.Errorf("booking/redis: booking: %w", err)
+	}
+	var b booking.Booking
+	if err := json.Unmarshal([]byte(js), &b); err != nil {
+		return booking.Booking{}, fmt.Errorf("booking/redis: decode booking: %w", err)
+	}
+	return b, nil
+}
+
+// Hold returns the hold with the id, expired or not (a hold record is kept for a day after it expires).
+func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	merchant, err := s.cachedPointer(ctx, "h", id, s.holdPtr(id))
+	if err != nil {
+		return booking.Hold{}, fmt.Errorf("booking/redis: hold: %w", err)
+	}
+	if merchant == "" {
+		return booking.Hold{}, booking.Errorf(booking.CodeNotFound, "no hold with this id")
+	}
+	js, err := s.c.Get(ctx, s.mk(merchant).hold(id)).Result()
+	if errors.Is(err, goredis.Nil) {
+		return booking.Hold{}, booking.Errorf(booking.CodeNotFound, "no hold with this id")
+	}
+	if err != nil {
+		return booking.Hold{}, fmt.Errorf("booking/redis: hold: %w", err)
+	}
+	var h booking.Hold
+	if err := json.Unmarshal([]byte(js), &h); err != nil {
+		return booking.Hold{}, fmt.Errorf("booking/redis: decode hold: %w", err)
+	}
+	return h, nil
+}
+
+// decodeBookings decodes the JSON strings of a script reply, skipping nils.
+func decodeBookings(reply any, keep func(*booking.Booking) bool, out []booking.Booking) ([]booking.Booking, error) {
+	vals, present, err := replyStrings(reply)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range vals {
+		if !present[i] {
+			continue
+		}
+		var b booking.Booking
+		if err := json.Unmarshal([]byte(v), &b); err != nil {
+			return nil, fmt.Errorf("decode booking: %w", err)
+		}
+		if keep(&b) {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func byStart(a, b booking.Booking) int {
+	return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
+}
+
+// BookingsByUser returns the user's bookings with End after since, of every merchant, by Start.
+func (s *Store) BookingsByUser(ctx context.Context, userID string, since time.Time) ([]booking.Booking, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	merchants, err := s.c.SMembers(ctx, s.userKey(userID)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
+	}
+	out := []booking.Booking{}
+	if len(merchants) == 0 {
+		return out, nil
+	}
+	slices.Sort(merchants)
+	calls := make([]scriptCall, len(merchants))
+	for i, m := range merchants {
+		k := s.mk(m)
+		calls[i] = scriptCall{keys: []string{k.ux(), k.bj()}, args: []any{userID}}
+	}
+	replies, err := s.runMany(ctx, s.sc.lexBookings, calls)
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
+	}
+	keep := func(b *booking.Booking) bool { return b.Customer.UserID == userID && b.End.After(since) }
+	for _, r := range replies {
+		if out, err = decodeBookings(r, keep, out); err != nil {
+			return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
+		}
+	}
+	slices.SortFunc(out, byStart)
+	return out, nil
+}
+
+// BookingsByDay returns the merchant's bookings of the local day, by Start.
+func (s *Store) BookingsByDay(ctx context.Context, merchantID, day string) ([]booking.Booking, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	k := s.mk(merchantID)
+	reply, err := s.sc.lexBookings.Run(ctx, s.c, []string{k.dx(), k.bj()}, day).Result()
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: bookings by day: %w", err)
+	}
+	out, err := decodeBookings(reply, func(b *booking.Booking) bool { return b.Day == day }, []booking.Booking{})
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: bookings by day: %w", err)
+	}
+	slices.SortFunc(out, byStart)
+	return out, nil
+}
+
+// BookingsEndedBefore returns up to limit active bookings of every merchant whose End is before t, oldest End
+// first.
+func (s *Store) BookingsEndedBefore(ctx context.Context, t time.Time, limit int) ([]booking.Booking, error) {
+	out := []booking.Booking{}
+	if limit == 0 {
+		return out, nil
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	merchants, err := s.c.SMembers(ctx, s.merchantsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: bookings ended before: %w", err)
+	}
+	if len(merchants) == 0 {
+		return out, nil
+	}
+	perMerchant := -1 // all
+	if limit > 0 {
+		// +16: bookings ending in t's own millisecond but after t are filtered out below.
+		perMerchant = limit + 16
+	}
+	calls := make([]scriptCall, len(merchants))
+	for i, m := range merchants {
+		k := s.mk(m)
+		calls[i] = scriptCall{keys: []string{k.act(), k.bj()}, args: []any{t.UnixMilli(), perMerchant}}
+	}
+	replies, err := s.runMany(ctx, s.sc.activeBefore, calls)
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: bookings ended before: %w", err)
+	}
+	keep := func(b *booking.Booking) bool { return b.Active() && b.End.Before(t) }
+	for _, r := range replies {
+		if out, err = decodeBookings(r, keep, out); err != nil {
+			return nil, fmt.Errorf("booking/redis: bookings ended before: %w", err)
+		}
+	}
+	slices.SortFunc(out, func(a, b booking.Booking) int {
+		return cmp.Or(a.End.Compare(b.End), strings.Compare(a.ID, b.ID))
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Idempotency returns the merchant's record under key and whether it exists unexpired at now.
+func (s *Store) Idempotency(ctx context.Context, merchantID, key string, now time.Time) (booking.IdempotencyRecord, bool, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	js, err := s.c.HGet(ctx, s.mk(merchantID).idem(key), "j").Result()
+	if errors.Is(err, goredis.Nil) {
+		return booking.IdempotencyRecord{}, false, nil
+	}
+	if err != nil {
+		return booking.IdempotencyRecord{}, false, fmt.Errorf("booking/redis: idempotency: %w", err)
+	}
+	var rec booking.IdempotencyRecord
+	if err := json.Unmarshal([]byte(js), &rec); err != nil {
+		return booking.IdempotencyRecord{}, false, fmt.Errorf("booking/redis: decode idempotency record: %w", err)
+	}
+	if !now.Before(rec.ExpiresAt) {
+		return booking.IdempotencyRecord{}, false, nil
+	}
+	return rec, true, nil
+}
+
+// Allocations returns the allocations of the merchant's service overlapping [from, to), by Start. Holds that
+// expired but were not swept yet are included (callers filter with Allocation.Live).
+func (s *Store) Allocations(ctx context.Context, merchantID, serviceID string, from, to time.Time) ([]booking.Allocation, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	k := s.mk(merchantID)
+	reply, err := s.sc.allocations.Run(ctx, s.c, []string{k.al(), k.ad()}, from.UnixMilli(), to.UnixMilli()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: allocations: %w", err)
+	}
+	vals, _, err := replyStrings(reply)
+	if err != nil {
+		return nil, fmt.Errorf("booking/redis: allocations: %w", err)
+	}
+	out := make([]booking.Allocation, 0, len(vals))
+	for _, v := range vals {
+		a, err := parseAllocValue(merchantID, v)
+		if err != nil {
+			return nil, fmt.Errorf("booking/redis: allocations: %w", err)
+		}
+		if a.ServiceID == serviceID && a.Start.Before(to) && a.End.After(from) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b booking.Allocation) int {
+		return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}

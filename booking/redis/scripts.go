@@ -1,0 +1,355 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// The Lua scripts. Every key a script touches arrives in KEYS and carries the merchant's hash tag; scripts only
+// build member strings (never key names). Times are unix milliseconds passed from Go (never Redis TIME), so a
+// fake clock in tests drives holds, leases and idempotency expiry. Each writing script does all of its reads and
+// checks first and writes only after the last check passed, so a failed check writes nothing.
+
+// luaHelpers are shared by the scripts (prepended to each source).
+const luaHelpers = `
+local function hmget(key, ids)
+  local out = {}
+  local n = #ids
+  local i = 1
+  while i <= n do
+    local j = math.min(i + 499, n)
+    local part = redis.call('HMGET', key, unpack(ids, i, j))
+    for k = 1, #part do out[#out + 1] = part[k] end
+    i = j + 1
+  end
+  return out
+end
+-- an allocation is a member of the al ZSET (scored by start):
+-- "<startMs> <endMs> <party> <expiresMs> <serviceID>\n<id>\n<start> <end> <expires>" (the last three in unix ns,
+-- for Go); the ad HASH maps its ID to that member.
+local function parse_alloc(v)
+  local s, e, p, x, svc, id = string.match(v, '^(%-?%d+) (%-?%d+) (%-?%d+) (%-?%d+) ([^\n]*)\n([^\n]*)\n')
+  return tonumber(s), tonumber(e), tonumber(p), tonumber(x), svc, id
+end
+-- remove_allocs deletes the allocations with these IDs (absent ones are ignored).
+local function remove_allocs(al, ad, ax, ids)
+  local n = #ids
+  local i = 1
+  while i <= n do
+    local j = math.min(i + 499, n)
+    local members = redis.call('HMGET', ad, unpack(ids, i, j))
+    local found = {}
+    for k = 1, #members do
+      if members[k] then found[#found + 1] = members[k] end
+    end
+    if #found > 0 then redis.call('ZREM', al, unpack(found)) end
+    redis.call('HDEL', ad, unpack(ids, i, j))
+    redis.call('ZREM', ax, unpack(ids, i, j))
+    i = j + 1
+  end
+end
+`
+
+// commitSrc applies a booking.Mutation.
+//
+// KEYS: 1 idem, 2 bj, 3 bm, 4 al, 5 ad, 6 ax, 7 hold to put, 8 hold to delete, 9 ux, 10 dx, 11 act,
+// 12 oe, 13 os, 14 op, 15 oq, 16 oa, 17 oc.
+// ARGV: see commitArgs in commit.go.
+// Reply: {'OK'} | {'REPLAY', recordJSON} | {'VERSION', storedVersion} | {'FULL', peak}.
+const commitSrc = luaHelpers + `
+local now = tonumber(ARGV[1])
+
+-- 1. idempotency
+if ARGV[2] == '1' then
+  local r = redis.call('HMGET', KEYS[1], 'x', 'j')
+  if r[2] and tonumber(r[1]) > now then return {'REPLAY', r[2]} end
+end
+
+-- 2. version
+local bid = ARGV[8]
+local old = nil
+if ARGV[6] == '1' then
+  local m = redis.call('HGET', KEYS[3], bid)
+  local v = 0
+  if m then
+    old = cjson.decode(m)
+    v = tonumber(old.v)
+  end
+  if v ~= tonumber(ARGV[7]) then return {'VERSION', tostring(v)} end
+end
+
+-- 3. capacity (check only; writes follow)
+local claim = ARGV[15] == '1'
+local cid, csvc, cs, ce, cp, cx, ccap, maxdur
+if claim then
+  cid, csvc = ARGV[16], ARGV[17]
+  cs, ce, cp, cx, ccap = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22])
+  maxdur = tonumber(redis.call('HGET', KEYS[5], '#maxdur') or '0')
+  local members = redis.call('ZRANGEBYSCORE', KEYS[4], cs - maxdur - 2, '(' .. ce)
+  local ev = {}
+  for i = 1, #members do
+    local s, e, p, x, svc, id = parse_alloc(members[i])
+    if s and id ~= cid and svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
+      ev[#ev + 1] = {math.max(s, cs), p}
+      if e < ce then ev[#ev + 1] = {e, -p} end
+    end
+  end
+  -- ends before starts at the same instant: [start, end) spans
+  table.sort(ev, function(a, b)
+    if a[1] ~= b[1] then return a[1] < b[1] end
+    return a[2] < b[2]
+  end)
+  local sum, peak = 0, 0
+  for i = 1, #ev do
+    sum = sum + ev[i][2]
+    if sum > peak then peak = sum end
+  end
+  if peak + cp > ccap then return {'FULL', tostring(peak)} end
+end
+
+-- every check passed: write.
+local i = 29
+if claim then
+  -- sweep holds no longer live at now (bounded; the peak above ignores the rest)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, 1000)
+  expired[#expired + 1] = cid -- replaced below
+  remove_allocs(KEYS[4], KEYS[5], KEYS[6], expired)
+  redis.call('ZADD', KEYS[4], cs, ARGV[23])
+  redis.call('HSET', KEYS[5], cid, ARGV[23])
+  if cx ~= 0 then redis.call('ZADD', KEYS[6], cx, cid) end
+  if ce - cs > maxdur then redis.call('HSET', KEYS[5], '#maxdur', ce - cs) end
+end
+
+-- 4. release
+local nrel = tonumber(ARGV[i])
+i = i + 1
+if nrel > 0 then
+  local rel = {}
+  for j = 1, nrel do rel[j] = ARGV[i + j - 1] end
+  i = i + nrel
+  remove_allocs(KEYS[4], KEYS[5], KEYS[6], rel)
+end
+
+-- 5. holds
+if ARGV[24] == '1' then redis.call('SET', KEYS[7], ARGV[26], 'PX', ARGV[27]) end
+if ARGV[28] == '1' then redis.call('DEL', KEYS[8]) end
+
+-- 6. booking and its indexes
+if ARGV[6] == '1' then
+  local user, day = ARGV[11], ARGV[12]
+  if old then
+    if old.u ~= '' and old.u ~= user then redis.call('ZREM', KEYS[9], old.u .. '\0' .. bid) end
+    if old.d ~= day then redis.call('ZREM', KEYS[10], old.d .. '\0' .. bid) end
+  end
+  redis.call('HSET', KEYS[2], bid, ARGV[9])
+  redis.call('HSET', KEYS[3], bid, ARGV[10])
+  if user ~= '' then redis.call('ZADD', KEYS[9], 0, user .. '\0' .. bid) end
+  redis.call('ZADD', KEYS[10], 0, day .. '\0' .. bid)
+  if ARGV[14] == '1' then
+    redis.call('ZADD', KEYS[11], ARGV[13], bid)
+  else
+    redis.call('ZREM', KEYS[11], bid)
+  end
+end
+
+-- 7. outbox
+local nout = tonumber(ARGV[i])
+i = i + 1
+for j = 1, nout do
+  local id = ARGV[i]
+  redis.call('HSET', KEYS[12], id, ARGV[i + 1])
+  local q = redis.call('HINCRBY', KEYS[12], '#seq', 1)
+  redis.call('HSET', KEYS[13], id, string.sub(ARGV[i + 2], 1, -2) .. ',"q":' .. q .. '}')
+  redis.call('ZADD', KEYS[14], ARGV[i + 3], id)
+  redis.call('ZADD', KEYS[15], 0, ARGV[i + 5])
+  redis.call('ZADD', KEYS[16], 0, ARGV[i + 5])
+  redis.call('ZADD', KEYS[17], ARGV[i + 4], id)
+  i = i + 6
+end
+
+-- 1. the idempotency record, written with the rest
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'x', ARGV[3], 'j', ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return {'OK'}
+`
+
+// allocationsSrc lists the allocations (of every service) whose start is in
+// [ARGV[1] - longest allocation, ARGV[2]]. KEYS: 1 al, 2 ad. ARGV: 1 fromMs, 2 toMs. Reply: the al members.
+const allocationsSrc = `
+local maxdur = tonumber(redis.call('HGET', KEYS[2], '#maxdur') or '0')
+return redis.call('ZRANGEBYSCORE', KEYS[1], tonumber(ARGV[1]) - maxdur - 2, ARGV[2])
+`
+
+// lexBookingsSrc returns the bookings whose index member starts with ARGV[1] + NUL in a lexicographic index.
+// KEYS: 1 the index (ux or dx), 2 bj. Reply: booking JSONs (nil for a missing one).
+const lexBookingsSrc = luaHelpers + `
+local g = ARGV[1]
+local ms = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. g .. '\0', '(' .. g .. '\1')
+local ids = {}
+for i = 1, #ms do ids[i] = string.sub(ms[i], #g + 2) end
+return hmget(KEYS[2], ids)
+`
+
+// activeBeforeSrc returns up to ARGV[2] active bookings with End (ms) at or before ARGV[1], oldest End first.
+// KEYS: 1 act, 2 bj.
+const activeBeforeSrc = luaHelpers + `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+return hmget(KEYS[2], ids)
+`
+
+// outboxByBookingSrc returns {id, entryJSON, stateJSON, ...} of a booking's entries in Seq order.
+// KEYS: 1 oa, 2 oe, 3 os. ARGV: 1 bookingID.
+const outboxByBookingSrc = luaHelpers + `
+local b = ARGV[1]
+local ms = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. b .. '\0', '(' .. b .. '\1')
+local ids = {}
+for i = 1, #ms do ids[i] = string.match(ms[i], '^[^%z]*%z[^%z]*%z(.*)$') end
+local es = hmget(KEYS[2], ids)
+local ss = hmget(KEYS[3], ids)
+local out = {}
+for i = 1, #ids do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = es[i]
+  out[#out + 1] = ss[i]
+end
+return out
+`
+
+// outboxStatsSrc returns {count of PENDING and IN_FLIGHT entries, entryJSON of the oldest ones...}.
+// KEYS: 1 oc, 2 oe.
+const outboxStatsSrc = luaHelpers + `
+local n = redis.call('ZCARD', KEYS[1])
+if n == 0 then return {0} end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], first[2], first[2], 'LIMIT', 0, 64)
+local out = {n}
+local es = hmget(KEYS[2], ids)
+for i = 1, #es do out[#out + 1] = es[i] end
+return out
+`
+
+// claimSrc leases outbox entries of one merchant.
+//
+// KEYS: 1 oe, 2 os, 3 op, 4 oi, 5 oq.
+// ARGV: 1 nowMs, 2 n, 3 leaseUntilMs, 4 leaseUntil (RFC 3339), 5 owner, 6 mode, 7… entry IDs (mode 'ids').
+// Modes: 'select' claims up to n entries; 'peek' only names them ({id, createdMs, insertion seq, ...}); 'ids' claims the given
+// entries that are still claimable. Candidates are PENDING entries due at now and IN_FLIGHT entries whose lease
+// expired at or before now (the reaper: a crashed worker's entries are claimed again), oldest CreatedAt first
+// (then in commit order),
+// skipping an entry while an earlier entry of its booking is PENDING or IN_FLIGHT.
+// Reply ('select', 'ids'): {id, entryJSON, stateJSON, ...}.
+const claimSrc = luaHelpers + `
+local now, n, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[6]
+local ids = {}
+if mode == 'ids' then
+  for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end
+else
+  local cap = math.max(4 * n, 256)
+  ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, cap)
+  local exp = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, cap)
+  for i = 1, #exp do ids[#ids + 1] = exp[i] end
+end
+local seen = {}
+local cands = {}
+local sts = hmget(KEYS[2], ids)
+for i = 1, #ids do
+  local id, raw = ids[i], sts[i]
+  if raw and not seen[id] then
+    seen[id] = true
+    local r = cjson.decode(raw)
+    local sc = nil
+    if r.s == 'PENDING' then
+      sc = redis.call('ZSCORE', KEYS[3], id)
+    elseif r.s == 'IN_FLIGHT' then
+      sc = redis.call('ZSCORE', KEYS[4], id)
+    end
+    if sc and tonumber(sc) <= now then cands[#cands + 1] = {id = id, r = r} end
+  end
+end
+table.sort(cands, function(a, b)
+  if a.r.c ~= b.r.c then return a.r.c < b.r.c end
+  return (a.r.q or 0) < (b.r.q or 0)
+end)
+local out = {}
+local got = 0
+for _, c in ipairs(cands) do
+  if got >= n then break end
+  local k = c.r.k
+  local b = string.match(k, '^([^%z]*)%z')
+  local first = redis.call('ZRANGEBYLEX', KEYS[5], '[' .. b .. '\0', '(' .. b .. '\1', 'LIMIT', 0, 1)
+  if first[1] == k then
+    got = got + 1
+    if mode == 'peek' then
+      out[#out + 1] = c.id
+      out[#out + 1] = tostring(c.r.c)
+      out[#out + 1] = tostring(c.r.q or 0)
+    else
+      local r = c.r
+      r.s = 'IN_FLIGHT'
+      r.a = r.a + 1
+      r.o = ARGV[5]
+      r.l = ARGV[4]
+      local st = cjson.encode(r)
+      redis.call('ZREM', KEYS[3], c.id)
+      redis.call('ZADD', KEYS[4], ARGV[3], c.id)
+      redis.call('HSET', KEYS[2], c.id, st)
+      out[#out + 1] = c.id
+      out[#out + 1] = redis.call('HGET', KEYS[1], c.id)
+      out[#out + 1] = st
+    end
+  end
+end
+return out
+`
+
+// settleSrc acknowledges, retries or kills a leased entry.
+//
+// KEYS: 1 os, 2 oi, 3 op, 4 oq, 5 oc.
+// ARGV: 1 id, 2 owner, 3 action ('ack' | 'retry' | 'dead'), 4 time (DeliveredAt for ack, NextAttemptAt for
+// retry), 5 dueMs (retry), 6 lastError.
+// Reply: 'OK' | 'NOTFOUND' (no such entry, or owner does not hold its lease).
+const settleSrc = `
+local id, act = ARGV[1], ARGV[3]
+local raw = redis.call('HGET', KEYS[1], id)
+if not raw then return 'NOTFOUND' end
+local r = cjson.decode(raw)
+if r.s ~= 'IN_FLIGHT' or r.o ~= ARGV[2] then return 'NOTFOUND' end
+redis.call('ZREM', KEYS[2], id)
+if act == 'retry' then
+  r.s = 'PENDING'
+  r.n = ARGV[4]
+  r.e = ARGV[6]
+  redis.call('ZADD', KEYS[3], ARGV[5], id)
+else
+  redis.call('ZREM', KEYS[4], r.k)
+  redis.call('ZREM', KEYS[5], id)
+  if act == 'ack' then
+    r.s = 'DELIVERED'
+    r.d = ARGV[4]
+  else
+    r.s = 'DEAD'
+    r.e = ARGV[6]
+  end
+end
+r.o = ''
+r.l = ''
+redis.call('HSET', KEYS[1], id, cjson.encode(r))
+return 'OK'
+`
+
+// scripts holds the compiled scripts of a Store.
+type scripts struct {
+	commit, allocations, lexBookings, activeBefore, outboxByBooking, outboxStats, claim, settle *goredis.Script
+}
+
+func newScripts() scripts {
+	return scripts{
+		commit:          goredis.NewScript(commitSrc),
+		allocations:     goredis.NewScript(allocationsSrc),
+		lexBookings:     goredis.NewScript(lexBookingsSrc),
+		activeBefore:    goredis.NewScript(activeBeforeSrc),
+		outboxByBooking: goredis.NewScript(outboxByBookingSrc),
+		outboxStats:     goredis.NewScript(outboxStatsSrc),
+		claim:           goredis.NewScript(claimSrc),
+		settle:          goredis.NewScript(settleSrc),
+	}
+}

@@ -1,0 +1,259 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// Defaults for [Options].
+const (
+	DefaultPrefix  = "resv"
+	DefaultTimeout = 500 * time.Millisecond
+)
+
+// Options configure a [Store].
+type Options struct {
+	// Prefix starts every key the store writes; default "resv". Two stores with different prefixes share a Redis
+	// without seeing each other's data.
+	Prefix string
+	// Timeout bounds each round trip to Redis (dial, read, write and the wait for a pooled connection when the
+	// client was made by [Open]); default 500 ms. Each Store method also gets an overall deadline of
+	// 4 × Timeout on top of the caller's context.
+	Timeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	return o
+}
+
+// Store is a booking.Store on Redis (standalone, Sentinel or Cluster). It is safe for concurrent use by many
+// goroutines and many processes sharing one Redis.
+type Store struct {
+	c       goredis.UniversalClient
+	prefix  string
+	timeout time.Duration
+	owned   bool
+	sc      scripts
+	// merchants remembers the merchant IDs this Store has already added to the <prefix>:merchants registry, so a
+	// commit does not re-send SADD for them. Only an optimisation: SADD is idempotent.
+	merchants sync.Map
+	// ptrs caches registry pointers (booking or hold ID → merchant) this Store wrote or read. Pointers never
+	// change merchant, so a cached one is never wrong; a record deleted since is still reported not found.
+	ptrs ptrCache
+}
+
+// ptrCacheMax bounds the pointer cache; when full it starts over.
+const ptrCacheMax = 8192
+
+type ptrCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *ptrCache) get(k string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *ptrCache) put(k, v string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= ptrCacheMax {
+		c.m = make(map[string]string)
+	}
+	c.m[k] = v
+}
+
+var _ booking.Store = (*Store)(nil)
+
+// Open connects to the Redis at storeURL (redis://[user:pass@]host:port/db or rediss://… for TLS), sets timeouts so
+// that an unreachable Redis fails fast instead of hanging, and pings it. Close closes the connection pool.
+func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	o, err := goredis.ParseURL(storeURL)
+	if err != nil {
+		// The URL may carry a password: never echo it.
+		return nil, fmt.Errorf("booking/redis: invalid store URL (want redis://host:port/db or rediss://…): %w",
+			redactURLError(err))
+	}
+	ClientOptions(o, opts.Timeout)
+	c := goredis.NewClient(o)
+	s := New(c, opts)
+	s.owned = true
+	if err := s.Ping(ctx); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("booking/redis: connect to %s db %d: %w", o.Addr, o.DB, err)
+	}
+	return s, nil
+}
+
+// ClientOptions sets the timeouts and retry policy Open uses on o: dial (one attempt), read and write time out
+// after timeout, waiting for a pooled connection after 2 × timeout, the client honours context deadlines, and
+// commands are not retried (a retried commit whose first reply was lost would report a false conflict; callers retry with
+// idempotency keys instead).
+func ClientOptions(o *goredis.Options, timeout time.Duration) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	o.DialTimeout = timeout
+	o.DialerRetries = 1 // one dial attempt: the next call dials again; retrying here only delays the error
+	o.ReadTimeout = timeout
+	o.WriteTimeout = timeout
+	o.PoolTimeout = 2 * timeout
+	o.ContextTimeoutEnabled = true
+	o.MaxRetries = -1
+	o.DisableIdentity = true // CLIENT SETINFO needs Redis 7.2; skip the failing round trip on 7.0
+}
+
+// redactURLError drops the URL text (which may hold a password) that net/url errors carry.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// New returns a Store over an existing client: a *redis.Client, or a *redis.ClusterClient (every multi-key
+// operation stays inside one merchant's hash slot). Close does not close a client passed to New.
+func New(client goredis.UniversalClient, opts Options) *Store {
+	opts = opts.withDefaults()
+	return &Store{c: client, prefix: opts.Prefix, timeout: opts.Timeout, sc: newScripts()}
+}
+
+// Ping sends PING.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("booking/redis: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client when Open created it; a client passed to New is left to its owner.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	if err := s.c.Close(); err != nil {
+		return fmt.Errorf("booking/redis: close: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 4*s.timeout)
+}
+
+// ---- key layout (see doc.go) ----
+
+func (s *Store) merchantsKey() string        { return s.prefix + ":merchants" }
+func (s *Store) bookingPtr(id string) string { return s.prefix + ":bp:" + id }
+func (s *Store) holdPtr(id string) string    { return s.prefix + ":hp:" + id }
+func (s *Store) entryPtr(id string) string   { return s.prefix + ":ep:" + id }
+func (s *Store) userKey(user string) string  { return s.prefix + ":um:" + user }
+
+// mkeys are the keys of one merchant; every one starts with the merchant's hash tag.
+type mkeys struct{ tag string }
+
+func (s *Store) mk(merchantID string) mkeys {
+	return mkeys{tag: "{" + s.prefix + ":m:" + merchantID + "}"}
+}
+
+func (k mkeys) idem(key string) string { return k.tag + ":i:" + key }
+func (k mkeys) hold(id string) string  { return k.tag + ":h:" + id }
+func (k mkeys) bj() string             { return k.tag + ":bj" }
+func (k mkeys) bm() string             { return k.tag + ":bm" }
+func (k mkeys) al() string             { return k.tag + ":al" }
+func (k mkeys) ad() string             { return k.tag + ":ad" }
+func (k mkeys) ax() string             { return k.tag + ":ax" }
+func (k mkeys) ux() string             { return k.tag + ":ux" }
+func (k mkeys) dx() string             { return k.tag + ":dx" }
+func (k mkeys) act() string            { return k.tag + ":act" }
+func (k mkeys) oe() string             { return k.tag + ":oe" }
+func (k mkeys) os() string             { return k.tag + ":os" }
+func (k mkeys) op() string             { return k.tag + ":op" }
+func (k mkeys) oi() string             { return k.tag + ":oi" }
+func (k mkeys) oq() string             { return k.tag + ":oq" }
+func (k mkeys) oa() string             { return k.tag + ":oa" }
+func (k mkeys) oc() string             { return k.tag + ":oc" }
+
+// ---- encoding helpers ----
+
+// ms is t in unix milliseconds, 0 for the zero time (the scripts read 0 as "never expires").
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// ts formats t for the outbox delivery-state record; "" is the zero time.
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseTS(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse time %q: %w", v, err)
+	}
+	return t, nil
+}
+
+// outboxMember orders a booking's outbox entries by Seq inside the lexicographic outbox ZSETs.
+func outboxMember(e *booking.OutboxEntry) string {
+	return e.BookingID + "\x00" + fmt.Sprintf("%020d", e.Seq) + "\x00" + e.ID
+}
+
+// conventionalEntryID reports whether id is bookingID + "." + seq, the ID the core gives outbox entries; such
+// entries are found through their booking's pointer and need no pointer of their own.
+func conventionalEntryID(e *booking.OutboxEntry) bool {
+	return e.ID == e.BookingID+"."+strconv.FormatInt(e.Seq, 10)
+}
+
+// replyStrings reads a script reply that is an array of strings and nils (nil becomes "" with ok false).
+func replyStrings(v any) ([]string, []bool, error) {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("unexpected script reply %T", v)
+	}
+	out := make([]string, len(arr))
+	present := make([]bool, len(arr))
+	for i, x := range arr {
+		switch x := x.(type) {
+		case nil:
+		case string:
+			out[i], present[i] = x, true
+		case int64:
+			out[i], present[i] = strconv.FormatInt(x, 10), true
+		default:
+			return nil, nil, fmt.Errorf("unexpected script reply element %T", x)
+		}
+	}
+	return out, present, nil
+}
