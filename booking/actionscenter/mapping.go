@@ -1,0 +1,110 @@
+package actionscenter
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// outcome is how a core failure is answered: a business failure (HTTP 200 with booking_failure and Cause) or an
+// HTTP error (Status with the gRPC-style name StatusName).
+type outcome struct {
+	Cause      FailureCause
+	Status     int
+	StatusName string
+}
+
+// failureOutcomes maps every booking.Code to its answer on CreateBooking and UpdateBooking. NOT_FOUND is
+// refined by the handlers (unknown booking → 404, unknown merchant or service → 400, unknown lease →
+// LEASE_EXPIRED); ILLEGAL_TRANSITION by the booking's status (see [illegalTransitionCause]).
+var failureOutcomes = map[booking.Code]outcome{
+	booking.CodeSlotUnavailable:           {Cause: CauseSlotUnavailable},
+	booking.CodeSlotAlreadyBookedByUser:   {Cause: CauseSlotAlreadyBookedByUser},
+	booking.CodeHoldExpired:               {Cause: CauseLeaseExpired},
+	booking.CodeOutsideCancellationWindow: {Cause: CauseOutsideCancellationWindow},
+	booking.CodeBookingAlreadyCancelled:   {Cause: CauseBookingAlreadyCancelled},
+	booking.CodeBookingNotCancellable:     {Cause: CauseBookingNotCancellable},
+	booking.CodeIllegalTransition:         {Cause: CauseBookingNotCancellable},
+	booking.CodeVersionMismatch:           {Status: http.StatusConflict, StatusName: "ABORTED"},
+	booking.CodeIdempotencyConflict:       {Status: http.StatusConflict, StatusName: "ABORTED"},
+	booking.CodeInvalidArgument:           {Status: http.StatusBadRequest, StatusName: "INVALID_ARGUMENT"},
+	booking.CodeNotFound:                  {Status: http.StatusBadRequest, StatusName: "INVALID_ARGUMENT"},
+}
+
+// bookingStatuses maps the core's status to the Actions Center's. FULFILLED (the reservation took place) has no
+// Actions Center value and stays CONFIRMED; a change waiting for the merchant reads as pending confirmation.
+var bookingStatuses = map[booking.Status]BookingStatus{
+	booking.StatusPending:         BookingStatusPending,
+	booking.StatusConfirmed:       BookingStatusConfirmed,
+	booking.StatusChangeRequested: BookingStatusPending,
+	booking.StatusCancelled:       BookingStatusCanceled,
+	booking.StatusFulfilled:       BookingStatusConfirmed,
+	booking.StatusNoShow:          BookingStatusNoShow,
+	booking.StatusRejected:        BookingStatusDeclined,
+}
+
+// statusOf returns the Actions Center status of a core status.
+func statusOf(s booking.Status) BookingStatus {
+	if v, ok := bookingStatuses[s]; ok {
+		return v
+	}
+	return BookingStatusUnspecified
+}
+
+// illegalTransitionCause names the failure of a change to a booking that is over: a cancelled booking answers
+// BOOKING_ALREADY_CANCELLED, any other ended booking (fulfilled, no-show, declined) BOOKING_NOT_CANCELLABLE.
+func illegalTransitionCause(current booking.Status) FailureCause {
+	if current == booking.StatusCancelled {
+		return CauseBookingAlreadyCancelled
+	}
+	return CauseBookingNotCancellable
+}
+
+// customerOf turns the Actions Center's user into the core's customer.
+func customerOf(u *UserInformation) booking.Customer {
+	if u == nil {
+		return booking.Customer{}
+	}
+	return booking.Customer{
+		UserID: u.UserID,
+		Name:   strings.TrimSpace(strings.TrimSpace(u.GivenName) + " " + strings.TrimSpace(u.FamilyName)),
+		Email:  strings.TrimSpace(u.Email),
+		Phone:  strings.TrimSpace(u.Telephone),
+	}
+}
+
+// userOf turns a stored customer back into the Actions Center's user. The core keeps one name; it is split at
+// the last space (given names may have several words; a family name of several words comes back split).
+func userOf(c booking.Customer) *UserInformation {
+	u := &UserInformation{UserID: c.UserID, Email: c.Email, Telephone: c.Phone}
+	name := strings.TrimSpace(c.Name)
+	if i := strings.LastIndexByte(name, ' '); i > 0 {
+		u.GivenName, u.FamilyName = strings.TrimSpace(name[:i]), name[i+1:]
+	} else {
+		u.GivenName = name
+	}
+	return u
+}
+
+// wireBooking renders a core booking for the Actions Center. user, when not nil, is echoed instead of the
+// stored customer (CreateBooking answers with the user exactly as Google sent it).
+func wireBooking(b booking.Booking, user *UserInformation) *Booking {
+	if user == nil {
+		user = userOf(b.Customer)
+	}
+	return &Booking{
+		BookingID: b.ID,
+		Slot: &Slot{
+			MerchantID:       b.MerchantID,
+			ServiceID:        b.ServiceID,
+			StartSec:         Int64(b.Start.Unix()),
+			DurationSec:      Int64(b.End.Sub(b.Start).Seconds()),
+			Resources:        &ResourceIDs{PartySize: Int32(b.PartySize)},
+			ConfirmationMode: ConfirmationSync,
+		},
+		UserInformation:    user,
+		Status:             statusOf(b.Status),
+		PaymentInformation: &PaymentInformation{PrepaymentStatus: PrepaymentNotProvided},
+	}
+}
