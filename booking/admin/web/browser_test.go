@@ -1,0 +1,767 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/booking/admin"
+	"github.com/reservations/reservations/booking/admin/web"
+	"github.com/reservations/reservations/booking/memory"
+	"github.com/reservations/reservations/httpauth"
+	"github.com/reservations/reservations/internal/webdriver"
+)
+
+const (
+	staffUser     = "staff"
+	staffPassword = "correct horse"
+	staleMessage  = "This reservation changed since you loaded the page — reloaded."
+	xssName       = `<img src=x onerror=alert(1)>`
+	day           = "2026-06-02" // a Tuesday: Sample Salon is open 09:00–18:00
+)
+
+// fixture is the server side of the browser test: the booking core over an in-memory store, the staff API
+// behind basic auth and the page, on a real loopback HTTP server.
+type fixture struct {
+	core *booking.Core
+	srv  *httptest.Server
+	// srvMerchants serves the same core with a staff API that lists its merchants.
+	srvMerchants *httptest.Server
+	la           *time.Location
+	now          time.Time
+
+	ada, grace, alan, edsger, xss, katherine booking.Booking
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	inv, err := booking.LoadInventoryFile(filepath.Join("..", "..", "..", "testdata", "inventory.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{la: la, now: time.Date(2026, 6, 1, 8, 0, 0, 0, la)}
+	store := memory.New()
+	f.core, err = booking.NewService(booking.Config{Store: store, Inventory: inv, Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(h, m int) time.Time { return time.Date(2026, 6, 2, h, m, 0, 0, la) }
+	create := func(merchant string, start time.Time, name string) booking.Booking {
+		t.Helper()
+		b, err := f.core.CreateBooking(ctx, booking.CreateRequest{MerchantID: merchant, Start: start, PartySize: 1,
+			Customer: booking.Customer{Name: name, Email: "guest@example.com"}, Source: booking.SourceAdmin})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		return b
+	}
+	setStatus := func(b booking.Booking, s booking.Status) booking.Booking {
+		t.Helper()
+		nb, err := f.core.SetStatus(ctx, booking.StatusRequest{BookingID: b.ID, Status: s})
+		if err != nil {
+			t.Fatalf("%s → %s: %v", b.Customer.Name, s, err)
+		}
+		return nb
+	}
+
+	// Sample Salon confirms by hand: new bookings are PENDING.
+	f.ada = create("sample-salon", at(10, 0), "Ada Lovelace")
+	f.grace = setStatus(create("sample-salon", at(11, 0), "Grace Hopper"), booking.StatusConfirmed)
+	f.edsger = setStatus(create("sample-salon", at(12, 0), "Edsger Dijkstra"), booking.StatusCancelled)
+	f.alan = setStatus(create("sample-salon", at(14, 0), "Alan Turing"), booking.StatusConfirmed)
+	f.xss = create("sample-salon", at(15, 0), xssName)
+	// Made through the Assistant: it has a Google order, and its confirmation reached Google.
+	hold, err := f.core.PlaceHold(ctx, booking.HoldRequest{MerchantID: "sample-salon", Start: at(16, 30), PartySize: 1, UserID: "user-k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: "sample-salon", HoldID: hold.ID,
+		Customer: booking.Customer{Name: "Katherine Johnson"}, Source: booking.SourceAssistant, GoogleOrderID: "order-k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.katherine = setStatus(k, booking.StatusConfirmed)
+	// Not on the page: another day, another merchant.
+	create("sample-salon", time.Date(2026, 6, 3, 10, 0, 0, 0, la), "Barbara Liskov")
+	create("sample-bistro", at(19, 0), "John Backus")
+
+	// A worker delivered everything queued so far.
+	for {
+		entries, err := store.ClaimOutbox(ctx, "test-worker", 100, time.Minute, f.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) == 0 {
+			break
+		}
+		for _, e := range entries {
+			if err := store.AckOutbox(ctx, e.ID, "test-worker", f.now.Add(2*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	f.srv = httptest.NewServer(f.engine(false))
+	t.Cleanup(f.srv.Close)
+	f.srvMerchants = httptest.NewServer(f.engine(true))
+	t.Cleanup(f.srvMerchants.Close)
+	return f
+}
+
+// engine mounts the page and the staff API behind basic auth, as cmd does. With listMerchants, and when the
+// staff API has no GET /merchants of its own, it adds one answering the shape the page reads:
+// {"merchants":[{"id","name","timeZone"}]}.
+func (f *fixture) engine(listMerchants bool) *gin.Engine {
+	gin.SetMode(gin.TestMode)
+	e := gin.New()
+	e.RedirectTrailingSlash, e.RedirectFixedPath = false, false
+	web.Register(e)
+	g := e.Group("/admin/v1", httpauth.Basic("admin", httpauth.Credential{User: staffUser, Password: staffPassword}))
+	admin.New(f.core).Register(g)
+	if !listMerchants || slices.ContainsFunc(e.Routes(), func(r gin.RouteInfo) bool { return r.Method == "GET" && r.Path == "/admin/v1/merchants" }) {
+		return e
+	}
+	g.GET("/merchants", func(c *gin.Context) {
+		type merchant struct {
+			ID       string `json:"id"`
+			Name     string `json:"name"`
+			TimeZone string `json:"timeZone"`
+		}
+		var out []merchant
+		for _, m := range f.core.Inventory().Merchants {
+			out = append(out, merchant{m.ID, m.Name, m.TimeZone})
+		}
+		c.JSON(http.StatusOK, gin.H{"merchants": out})
+	})
+	return e
+}
+
+func (f *fixture) booking(t *testing.T, id string) booking.Booking {
+	t.Helper()
+	b, err := f.core.Booking(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// merchantsListed reports whether the staff API lists merchants (the page then shows a selector for more
+// than one).
+func (f *fixture) merchantsListed(t *testing.T) bool {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, f.srv.URL+"/admin/v1/merchants", nil)
+	req.SetBasicAuth(staffUser, staffPassword)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// browser is the page as the test drives it.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	s     *webdriver.Session
+	d     *webdriver.Driver
+	shots []string
+}
+
+// startBrowser starts chromedriver and a headless Chromium in the merchant's time zone, in US English.
+func startBrowser(t *testing.T, ctx context.Context) *browser {
+	t.Helper()
+	drv, err1 := webdriver.FindChromedriver()
+	bin, err2 := webdriver.FindChromium()
+	if err := errors.Join(err1, err2); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("browser test needs chromedriver and chromium under CI: %v", err)
+		}
+		t.Skipf("browser test skipped: %v", err)
+	}
+	d, err := webdriver.Start(ctx, webdriver.DriverOptions{Path: drv, Env: webdriver.Environ("TZ=America/Los_Angeles")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	args := append(webdriver.HeadlessChromiumArgs(t.TempDir()), "--lang=en-US")
+	s, err := d.NewSession(ctx, webdriver.Capabilities{
+		Chrome:          &webdriver.ChromeOptions{Binary: bin, Args: args, Prefs: map[string]any{"intl.accept_languages": "en-US"}},
+		BrowserLog:      true,
+		PageLoadTimeout: 20 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("%v\nchromedriver: %s", err, d.Log())
+	}
+	b := &browser{t: t, ctx: ctx, s: s, d: d}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.screenshot("failure")
+		}
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := s.Delete(dctx); err != nil {
+			t.Logf("delete session: %v", err)
+		}
+	})
+	return b
+}
+
+func (b *browser) fatal(format string, args ...any) {
+	b.t.Helper()
+	b.t.Fatalf(format, args...)
+}
+
+func (b *browser) find(css string) *webdriver.Element {
+	b.t.Helper()
+	el, err := b.s.FindElement(b.ctx, css)
+	if err != nil {
+		b.fatal("%v", err)
+	}
+	return el
+}
+
+func (b *browser) click(css string) {
+	b.t.Helper()
+	if err := b.find(css).Click(b.ctx); err != nil {
+		b.fatal("click %s: %v", css, err)
+	}
+}
+
+func (b *browser) typeInto(css, text string) {
+	b.t.Helper()
+	el := b.find(css)
+	if err := el.Clear(b.ctx); err != nil {
+		b.fatal("clear %s: %v", css, err)
+	}
+	if err := el.SendKeys(b.ctx, text); err != nil {
+		b.fatal("type into %s: %v", css, err)
+	}
+}
+
+func (b *browser) text(css string) string {
+	b.t.Helper()
+	s, err := b.find(css).Text(b.ctx)
+	if err != nil {
+		b.fatal("text of %s: %v", css, err)
+	}
+	return s
+}
+
+func (b *browser) displayed(css string) bool {
+	b.t.Helper()
+	ok, err := b.find(css).Displayed(b.ctx)
+	if err != nil {
+		b.fatal("displayed %s: %v", css, err)
+	}
+	return ok
+}
+
+func (b *browser) exec(script string, out any, args ...any) {
+	b.t.Helper()
+	if err := b.s.Execute(b.ctx, script, out, args...); err != nil {
+		b.fatal("script %q: %v", script, err)
+	}
+}
+
+// slow logs a wait that took long, to find what makes the test slow.
+func (b *browser) slow(start time.Time) {
+	if d := time.Since(start); d > time.Second {
+		b.t.Logf("waited %s", d.Round(time.Millisecond))
+	}
+}
+
+// waitFor waits up to 10 s for cond, describing what it waited for when it fails.
+func (b *browser) waitFor(what string, cond func(ctx context.Context) (bool, error)) {
+	b.t.Helper()
+	defer b.slow(time.Now())
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := webdriver.WaitUntil(ctx, 25*time.Millisecond, cond); err != nil {
+		b.fatal("waiting for %s: %v", what, err)
+	}
+}
+
+func (b *browser) waitText(css, want string) {
+	b.t.Helper()
+	defer b.slow(time.Now())
+	var got string
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	err := webdriver.WaitUntil(ctx, 25*time.Millisecond, func(ctx context.Context) (bool, error) {
+		el, err := b.s.FindElement(ctx, css)
+		if err != nil {
+			return false, err
+		}
+		got, err = el.Text(ctx)
+		return got == want, err
+	})
+	if err != nil {
+		b.fatal("waiting for %s to read %q (it reads %q): %v", css, want, got, err)
+	}
+}
+
+func (b *browser) waitDisplayed(css string) {
+	b.t.Helper()
+	b.waitFor(css+" to be displayed", func(ctx context.Context) (bool, error) {
+		el, err := b.s.FindElement(ctx, css)
+		if err != nil {
+			return false, err
+		}
+		return el.Displayed(ctx)
+	})
+}
+
+// row is a booking as the page shows it.
+type row struct {
+	ID, Status, Time, Party, Name, Badge, Code, Source, Google string
+	Actions                                                    []string
+}
+
+const rowsScript = `
+const norm = (s) => (s || '').replace(/[\u202f\u00a0]/g, ' ').trim();
+return [...document.querySelectorAll('#bookings tbody tr')].map((tr) => ({
+  ID: tr.dataset.id, Status: tr.dataset.status,
+  Time: norm(tr.querySelector('td.time time')?.innerText),
+  Party: norm(tr.querySelector('td.party')?.innerText),
+  Name: norm(tr.querySelector('td.name')?.innerText),
+  Badge: norm(tr.querySelector('td.status .badge')?.innerText),
+  Code: norm(tr.querySelector('td.code')?.innerText),
+  Source: norm(tr.querySelector('td.source')?.innerText),
+  Google: tr.querySelector('td.google-cell [data-state]')?.dataset.state + ' ' + norm(tr.querySelector('td.google-cell [data-state]')?.textContent),
+  Actions: [...tr.querySelectorAll('button[data-action]')].map((b) => b.dataset.action),
+}));`
+
+func (b *browser) rows() []row {
+	b.t.Helper()
+	var rows []row
+	b.exec(rowsScript, &rows)
+	return rows
+}
+
+func (b *browser) rowOf(id string) row {
+	b.t.Helper()
+	for _, r := range b.rows() {
+		if r.ID == id {
+			return r
+		}
+	}
+	b.fatal("no row for booking %s", id)
+	return row{}
+}
+
+// waitRow waits until the booking's row satisfies ok.
+func (b *browser) waitRow(what, id string, ok func(r row) bool) {
+	b.t.Helper()
+	defer b.slow(time.Now())
+	var last *row
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	err := webdriver.WaitUntil(ctx, 25*time.Millisecond, func(ctx context.Context) (bool, error) {
+		var rows []row
+		if err := b.s.Execute(ctx, rowsScript, &rows); err != nil {
+			return false, err
+		}
+		for _, r := range rows {
+			if r.ID == id {
+				last = &r
+				return ok(r), nil
+			}
+		}
+		last = nil
+		return false, nil
+	})
+	if err != nil {
+		b.fatal("waiting for %s (row now %+v): %v", what, last, err)
+	}
+}
+
+func (b *browser) sessionStorageLen() int {
+	b.t.Helper()
+	var n int
+	b.exec("return sessionStorage.length", &n)
+	return n
+}
+
+// screenshot saves a PNG of the page in the test's temp directory, and in $WEB_SCREENSHOT_DIR when set.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png, err := b.s.Screenshot(context.WithoutCancel(b.ctx))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	dirs := []string{b.t.TempDir()}
+	if d := os.Getenv("WEB_SCREENSHOT_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	for _, dir := range dirs {
+		p := filepath.Join(dir, name+".png")
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			b.t.Errorf("save screenshot: %v", err)
+			continue
+		}
+		b.shots = append(b.shots, p)
+	}
+}
+
+func (b *browser) rowButton(id, action string) string {
+	return fmt.Sprintf(`#bookings tr[data-id=%q] button[data-action=%q]`, id, action)
+}
+
+// TestAdminPageInBrowser drives the admin page in headless Chromium against the real staff API and booking
+// core: sign-in, the day's list, confirm, cancel, a stale version, reschedule, untrusted names, the Google
+// delivery state, sign-out and credentials that stop working.
+func TestAdminPageInBrowser(t *testing.T) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	f := newFixture(t)
+	b := startBrowser(t, ctx)
+	t.Logf("browser ready after %s", time.Since(start).Round(time.Millisecond))
+
+	// The page is public and asks for credentials; /admin redirects to /admin/ with the query.
+	if err := b.s.Navigate(ctx, f.srv.URL+"/admin?merchant=sample-salon&date="+day); err != nil {
+		t.Fatal(err)
+	}
+	b.waitDisplayed("#username")
+	if b.displayed("#day") {
+		t.Error("the day view shows before sign-in")
+	}
+	if title, _ := b.s.Title(ctx); title != "Reservations · Staff" {
+		t.Errorf("title = %q", title)
+	}
+
+	// A wrong password: a clear message, nothing kept.
+	b.typeInto("#username", staffUser)
+	b.typeInto("#password", "wrong")
+	b.click("#signin-submit")
+	b.waitText("#alert", "Wrong username or password. Please try again.")
+	b.screenshot("signin-error")
+	if b.displayed("#day") {
+		t.Error("the day view shows after a wrong password")
+	}
+	if n := b.sessionStorageLen(); n != 0 {
+		t.Errorf("sessionStorage has %d items after a failed sign-in", n)
+	}
+	var pw string
+	b.exec("return document.getElementById('password').value", &pw)
+	if pw != "" {
+		t.Error("the wrong password stays in the field")
+	}
+
+	// Sign in: the day's bookings of the merchant, in time order.
+	b.typeInto("#password", staffPassword)
+	b.click("#signin-submit")
+	b.waitDisplayed("#bookings")
+	b.waitFor("the Google state of every row", func(ctx context.Context) (bool, error) {
+		for _, r := range b.rows() {
+			if strings.HasPrefix(r.Google, "CHECKING") {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if got := b.text("#alert"); got != "" {
+		t.Errorf("alert after sign-in: %q", got)
+	}
+	code := func(bk booking.Booking) string { return bk.ConfirmationCode }
+	wantRows := []row{
+		{f.ada.ID, "PENDING", "10:00 AM", "1", "Ada Lovelace", "Pending", code(f.ada), "Staff", "NONE —No Google order", []string{"details", "confirm", "reject", "cancel", "reschedule"}},
+		{f.grace.ID, "CONFIRMED", "11:00 AM", "1", "Grace Hopper", "Confirmed", code(f.grace), "Staff", "NONE —No Google order", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
+		{f.edsger.ID, "CANCELLED", "12:00 PM", "1", "Edsger Dijkstra", "Cancelled", code(f.edsger), "Staff", "NONE —No Google order", []string{"details"}},
+		{f.alan.ID, "CONFIRMED", "2:00 PM", "1", "Alan Turing", "Confirmed", code(f.alan), "Staff", "NONE —No Google order", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
+		{f.xss.ID, "PENDING", "3:00 PM", "1", xssName, "Pending", code(f.xss), "Staff", "NONE —No Google order", []string{"details", "confirm", "reject", "cancel", "reschedule"}},
+		{f.katherine.ID, "CONFIRMED", "4:30 PM", "1", "Katherine Johnson", "Confirmed", code(f.katherine), "Google Assistant", "SENT Up to date", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
+	}
+	if got := b.rows(); !reflect.DeepEqual(got, wantRows) {
+		t.Errorf("rows after sign-in:\n got %+v\nwant %+v", got, wantRows)
+	}
+	if n := b.sessionStorageLen(); n != 2 {
+		t.Errorf("sessionStorage has %d items after sign-in, want the credentials and the user name", n)
+	}
+	var dateValue string
+	if err := b.find("#date").Property(ctx, "value", &dateValue); err != nil || dateValue != day {
+		t.Errorf("date input = %q, %v; want %s", dateValue, err, day)
+	}
+	if got := b.text("#summary"); got != "6 reservations · 5 open, 5 guests · 2 waiting for confirmation · times in Los Angeles time" {
+		t.Errorf("summary = %q", got)
+	}
+	if got := b.text("#day-title"); got != "Tuesday, June 2, 2026" {
+		t.Errorf("day title = %q", got)
+	}
+	if got := b.text("#merchant-name"); got != "sample-salon" && got != "Sample Salon" {
+		t.Errorf("merchant shown as %q", got)
+	}
+	if got := b.text("#signed-in-as"); got != "Signed in as staff" {
+		t.Errorf("signed-in-as = %q", got)
+	}
+	if listed := f.merchantsListed(t); b.displayed("#merchant-field") != listed {
+		t.Errorf("merchant selector displayed = %v, but the API lists merchants = %v", !listed, listed)
+	}
+
+	// An untrusted name is text: no image element, no script ran.
+	if imgs, err := b.s.FindElements(ctx, "#bookings img, #bookings [onerror]"); err != nil || len(imgs) != 0 {
+		t.Errorf("the customer name became markup: %d elements, %v", len(imgs), err)
+	}
+	if got := b.text(fmt.Sprintf(`#bookings tr[data-id=%q] td.name`, f.xss.ID)); got != xssName {
+		t.Errorf("the name renders as %q, want the literal %q", got, xssName)
+	}
+	if _, err := b.s.AlertText(ctx); !webdriver.IsCode(err, webdriver.CodeNoSuchAlert) {
+		t.Errorf("an alert dialog is open (the name's onerror ran?): %v", err)
+	}
+	b.screenshot("day-desktop")
+
+	// Confirm the pending booking: CONFIRMED on the page and in the store.
+	b.click(b.rowButton(f.ada.ID, "confirm"))
+	b.waitRow("Ada's booking to show Confirmed", f.ada.ID, func(r row) bool { return r.Status == "CONFIRMED" && r.Badge == "Confirmed" })
+	if got := f.booking(t, f.ada.ID); got.Status != booking.StatusConfirmed || got.Version != 2 {
+		t.Errorf("stored Ada: %s v%d, want CONFIRMED v2", got.Status, got.Version)
+	}
+	b.waitText("#notice", "Reservation of Ada Lovelace at 10:00 AM confirmed.")
+	if r := b.rowOf(f.ada.ID); !reflect.DeepEqual(r.Actions, []string{"details", "fulfill", "noshow", "cancel", "reschedule"}) {
+		t.Errorf("Ada's actions after confirming: %v", r.Actions)
+	}
+
+	// Cancel another, with a reason, after confirming in the dialog: CANCELLED in the store with its outbox
+	// entry.
+	b.click(b.rowButton(f.grace.ID, "cancel"))
+	b.waitDisplayed("#confirm")
+	if got := b.text("#confirm-title"); got != "Cancel this reservation?" {
+		t.Errorf("confirm dialog title = %q", got)
+	}
+	b.typeInto("#confirm-reason", "Guest called")
+	b.click("#confirm-ok")
+	b.waitRow("Grace's booking to show Cancelled", f.grace.ID, func(r row) bool { return r.Status == "CANCELLED" && r.Badge == "Cancelled" })
+	g := f.booking(t, f.grace.ID)
+	if g.Status != booking.StatusCancelled || g.Reason != "Guest called" {
+		t.Errorf("stored Grace: %s reason %q, want CANCELLED \"Guest called\"", g.Status, g.Reason)
+	}
+	entries, err := f.core.Store().OutboxByBooking(ctx, f.grace.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := entries[len(entries)-1]
+	if last.Kind != booking.ChangeStatus || last.Booking.Status != booking.StatusCancelled || last.State != booking.DeliveryPending || last.Reason != "Guest called" {
+		t.Errorf("Grace's last outbox entry: %s %s %s %q, want a pending STATUS entry for CANCELLED", last.Kind, last.Booking.Status, last.State, last.Reason)
+	}
+
+	// Keeping a booking in the dialog changes nothing.
+	b.click(b.rowButton(f.xss.ID, "reject"))
+	b.waitDisplayed("#confirm")
+	b.click("#confirm-keep")
+	b.waitFor("the confirmation dialog to close", func(ctx context.Context) (bool, error) {
+		var open bool
+		err := b.s.Execute(ctx, "return document.getElementById('confirm').open", &open)
+		return !open, err
+	})
+	if got := f.booking(t, f.xss.ID); got.Status != booking.StatusPending || got.Version != 1 {
+		t.Errorf("kept booking changed: %s v%d", got.Status, got.Version)
+	}
+
+	// A stale page: the booking moves behind the page's back, then staff click. The page says so and
+	// reloads; the click changes nothing.
+	moved, err := f.core.Update(ctx, booking.UpdateRequest{BookingID: f.alan.ID, Start: time.Date(2026, 6, 2, 14, 30, 0, 0, f.la)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.click(b.rowButton(f.alan.ID, "fulfill"))
+	b.waitText("#alert", staleMessage)
+	b.waitRow("Alan's row to show the new time", f.alan.ID, func(r row) bool { return r.Time == "2:30 PM" && r.Status == "CONFIRMED" })
+	if got := f.booking(t, f.alan.ID); got.Status != booking.StatusConfirmed || got.Version != moved.Version {
+		t.Errorf("stored Alan after the stale click: %s v%d, want CONFIRMED v%d", got.Status, got.Version, moved.Version)
+	}
+	b.screenshot("stale")
+	// The reloaded row carries the new version: the same click now works.
+	b.click(b.rowButton(f.alan.ID, "fulfill"))
+	b.waitRow("Alan's booking to show Fulfilled", f.alan.ID, func(r row) bool { return r.Status == "FULFILLED" })
+	if got := b.text("#alert"); got != "" {
+		t.Errorf("alert after a successful change: %q", got)
+	}
+
+	// Details of the Assistant booking: each update and whether it reached Google.
+	b.click(b.rowButton(f.katherine.ID, "details"))
+	b.waitDisplayed("#details")
+	b.waitText("#details-title", "Katherine Johnson")
+	var updates [][]string
+	b.exec(`return [...document.querySelectorAll('#updates tbody tr')].map((tr) => [...tr.cells].map((c) => c.innerText.replace(/[\u202f\u00a0]/g, ' ').trim()));`, &updates)
+	delivered := time.Date(2026, 6, 1, 8, 0, 2, 0, f.la).Format("Jan 2, 3:04 PM")
+	wantUpdates := [][]string{
+		{"1", "Booked", "Pending", "Not needed", "1", "—", delivered},
+		{"2", "Status change", "Confirmed", "Sent", "1", "—", delivered},
+	}
+	if !reflect.DeepEqual(updates, wantUpdates) {
+		t.Errorf("updates table:\n got %q\nwant %q", updates, wantUpdates)
+	}
+	b.screenshot("details")
+	b.click("#details-close")
+	b.waitFor("the details dialog to close", func(ctx context.Context) (bool, error) {
+		var open bool
+		err := b.s.Execute(ctx, "return document.getElementById('details').open", &open)
+		return !open, err
+	})
+
+	// Reschedule: the form opens with the current time, in the merchant's time zone, and has the focus; the
+	// new time reaches the store.
+	b.click(b.rowButton(f.ada.ID, "reschedule"))
+	b.waitText("#details-title", "Ada Lovelace")
+	if focused, err := b.s.ActiveElement(ctx); err != nil {
+		t.Error(err)
+	} else if id, _, _ := focused.Attribute(ctx, "id"); id != "reschedule-start" {
+		t.Errorf("focus is on #%s, want #reschedule-start", id)
+	}
+	var startValue string
+	if err := b.find("#reschedule-start").Property(ctx, "value", &startValue); err != nil || startValue != day+"T10:00" {
+		t.Errorf("reschedule input starts at %q, %v; want %sT10:00", startValue, err, day)
+	}
+	// The datetime-local widget's keyboard entry depends on the locale; set its value as a picker would.
+	b.exec("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))", nil, b.find("#reschedule-start"), day+"T11:30")
+	b.click("#reschedule-submit")
+	b.waitText("#details-notice", "Moved to Jun 2, 2026, 11:30 AM, party of 1.")
+	if got := f.booking(t, f.ada.ID); !got.Start.Equal(time.Date(2026, 6, 2, 11, 30, 0, 0, f.la)) {
+		t.Errorf("stored Ada starts at %s, want 11:30 in Los Angeles", got.Start.In(f.la))
+	}
+	b.click("#details-close")
+	b.waitRow("Ada's row to show 11:30", f.ada.ID, func(r row) bool { return r.Time == "11:30 AM" })
+
+	// The status filter.
+	if err := b.s.Execute(ctx, "const s = document.getElementById('status-filter'); s.value = 'PENDING'; s.dispatchEvent(new Event('change'));", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("only pending bookings", func(ctx context.Context) (bool, error) {
+		rows := b.rows()
+		return len(rows) == 1 && rows[0].ID == f.xss.ID, nil
+	})
+	if u, _ := b.s.URL(ctx); !strings.Contains(u, "status=PENDING") {
+		t.Errorf("the URL does not keep the filter: %s", u)
+	}
+
+	if err := b.s.Execute(ctx, "const s = document.getElementById('status-filter'); s.value = ''; s.dispatchEvent(new Event('change'));", nil); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("all bookings again", func(context.Context) (bool, error) { return len(b.rows()) == 6, nil })
+
+	// The next and previous days.
+	b.click("#next-day")
+	b.waitFor("the next day's booking", func(context.Context) (bool, error) {
+		rows := b.rows()
+		return len(rows) == 1 && rows[0].Name == "Barbara Liskov", nil
+	})
+	if u, _ := b.s.URL(ctx); !strings.Contains(u, "date=2026-06-03") {
+		t.Errorf("the URL does not follow the date: %s", u)
+	}
+	b.click("#prev-day")
+	b.waitFor("the first day again", func(context.Context) (bool, error) { return len(b.rows()) == 6, nil })
+
+	// A phone-sized window.
+	if err := b.s.SetWindowSize(ctx, 390, 844); err != nil {
+		t.Fatal(err)
+	}
+	var overflow bool
+	b.exec("return document.documentElement.scrollWidth > window.innerWidth + 1", &overflow)
+	if overflow {
+		t.Error("the page scrolls sideways on a phone")
+	}
+	b.screenshot("day-phone")
+
+	// Without a merchant or date in the URL, the page shows the API's default merchant (the first) on today's
+	// date in the time zone (the browser's, Los Angeles here, while the API does not list merchants' zones).
+	before := time.Now().In(f.la).Format(time.DateOnly)
+	if err := b.s.Navigate(ctx, f.srv.URL+"/admin/"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("#merchant-name", "sample-bistro")
+	after := time.Now().In(f.la).Format(time.DateOnly)
+	if err := b.find("#date").Property(ctx, "value", &dateValue); err != nil || (dateValue != before && dateValue != after) {
+		t.Errorf("date input = %q, %v; want today in Los Angeles, %s", dateValue, err, after)
+	}
+	b.waitDisplayed("#empty")
+	if got := b.text("#empty"); got != "No reservations on this day." {
+		t.Errorf("empty day reads %q", got)
+	}
+
+	// Sign out: the sign-in form again, nothing kept.
+	b.click("#sign-out")
+	b.waitDisplayed("#username")
+	if n := b.sessionStorageLen(); n != 0 {
+		t.Errorf("sessionStorage has %d items after sign-out", n)
+	}
+	if rows := b.rows(); len(rows) != 0 {
+		t.Errorf("%d bookings stay in the page after sign-out", len(rows))
+	}
+
+	// Credentials that stop working (the password was rotated while the tab kept the old one) bring the
+	// sign-in form back with a message.
+	b.exec("sessionStorage.setItem('reservations.admin.auth', 'Basic ' + btoa('staff:old password')); sessionStorage.setItem('reservations.admin.user', 'staff');", nil)
+	if err := b.s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("#alert", "Your sign-in is no longer accepted (the staff password may have changed). Please sign in again.")
+	if !b.displayed("#username") || b.displayed("#day") {
+		t.Error("the sign-in form is not shown after a 401")
+	}
+	if n := b.sessionStorageLen(); n != 0 {
+		t.Errorf("sessionStorage keeps %d items after a 401", n)
+	}
+	var user string
+	if err := b.find("#username").Property(ctx, "value", &user); err != nil || user != "staff" {
+		t.Errorf("username field = %q, %v; want it kept for convenience", user, err)
+	}
+
+	// With an API that lists merchants, a selector offers them; the first is the default.
+	if err := b.s.Navigate(ctx, f.srvMerchants.URL+"/admin/?date="+day); err != nil {
+		t.Fatal(err)
+	}
+	b.waitDisplayed("#username")
+	b.typeInto("#username", staffUser)
+	b.typeInto("#password", staffPassword)
+	b.click("#signin-submit")
+	b.waitDisplayed("#merchant-field")
+	b.waitText("#merchant-name", "Sample Bistro")
+	var options []string
+	b.exec("return [...document.querySelectorAll('#merchant option')].map((o) => o.value + '=' + o.textContent)", &options)
+	if want := []string{"sample-bistro=Sample Bistro", "sample-salon=Sample Salon"}; !reflect.DeepEqual(options, want) {
+		t.Errorf("merchant options = %q, want %q", options, want)
+	}
+	b.waitFor("the bistro's booking", func(context.Context) (bool, error) {
+		rows := b.rows()
+		return len(rows) == 1 && rows[0].Name == "John Backus" && rows[0].Time == "7:00 PM", nil
+	})
+	b.exec("const s = document.getElementById('merchant'); s.value = 'sample-salon'; s.dispatchEvent(new Event('change'));", nil)
+	b.waitText("#merchant-name", "Sample Salon")
+	b.waitFor("the salon's bookings", func(context.Context) (bool, error) { return len(b.rows()) == 6, nil })
+	if u, _ := b.s.URL(ctx); !strings.Contains(u, "merchant=sample-salon") {
+		t.Errorf("the URL does not follow the merchant: %s", u)
+	}
+
+	// The console has no script errors or Content-Security-Policy violations (failed requests, such as the
+	// 401 and 409 above, are expected).
+	logs, err := b.s.BrowserLog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range logs {
+		if l.Level == "SEVERE" && !strings.Contains(l.Message, "Failed to load resource") {
+			t.Errorf("browser console: %s %s", l.Level, l.Message)
+		}
+	}
+	t.Logf("screenshots: %s", strings.Join(b.shots, ", "))
+	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))
+}
