@@ -1,0 +1,64 @@
+# reservations: common tasks. Everything needs only Go (and, for the Redis tests, a reachable Redis or
+# redis-server on PATH: see .ci/run).
+
+GO          ?= go
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X main.version=$(VERSION)
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 60s
+# Packages whose Fuzz targets `make fuzz` runs; every Fuzz* function in them is found with `go test -list`.
+FUZZ_PKGS   ?= ./fulfillment ./booking/actionscenter
+
+.PHONY: all run test bench fuzz lint build fmt fmt-check vet clean
+
+all: fmt-check test build
+
+## run: serve --dev on the embedded store (data/reservations.db) with the sample merchant; PORT=9090 make run
+run:
+	@mkdir -p data
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/reservations serve --dev
+
+## test: go vet, then every test with the race detector
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+## bench: every benchmark, no tests
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: each Fuzz target of FUZZ_PKGS for FUZZTIME (60s) in turn; packages that do not exist yet are skipped
+fuzz:
+	@set -eu; \
+	for pkg in $(FUZZ_PKGS); do \
+		if [ ! -d "$$pkg" ]; then echo "fuzz: $$pkg does not exist, skipped"; continue; fi; \
+		targets=$$($(GO) test -list 'Fuzz.*' "$$pkg" | grep '^Fuzz' || true); \
+		if [ -z "$$targets" ]; then echo "fuzz: no Fuzz targets in $$pkg"; continue; fi; \
+		for f in $$targets; do \
+			echo "fuzz: $$pkg $$f for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		done; \
+	done
+
+## lint: go vet and staticcheck (pinned; downloaded into the module cache on first use)
+lint: vet
+	$(GO) run $(STATICCHECK) ./...
+
+vet:
+	$(GO) vet ./...
+
+## build: bin/reservations, with the version from git
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/reservations ./cmd/reservations
+
+## fmt: gofmt every Go file in place
+fmt:
+	gofmt -w $$(find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -not -path './data/*')
+
+## fmt-check: fail when a Go file is not gofmt-formatted
+fmt-check:
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -not -path './data/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin
