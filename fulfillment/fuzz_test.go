@@ -1,0 +1,97 @@
+package fulfillment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+// exercise reads everything a handler can read from c and builds an answer; it must never panic.
+func exercise(_ context.Context, c *Conv) error {
+	_, _ = c.Envelope(), c.Intent()
+	_, _, _ = c.RawIntent(), c.Action(), c.QueryText()
+	_, _ = c.Param("party_size")
+	_, _ = c.ParamString("date")
+	_, _ = c.ParamNumber("party_size")
+	_, _ = c.ParamInt("party_size")
+	_, _ = c.Context(AppDataContext)
+	_, _ = c.RequirementsCheckResult()
+	if d, ok := c.TransactionDecision(); ok && d.Order != nil {
+		_ = d.Order.Validate()
+		if _, err := json.Marshal(d.Order); err != nil {
+			return err
+		}
+	}
+	_, _ = c.SelectedOption()
+	_, _, _, _ = c.HasScreen(), c.HasAudio(), c.HasWebBrowser(), c.CanTransact()
+	_, _, _, _, _ = c.Sandbox(), c.Locale(), c.ConversationID(), c.UserID(), c.UserVerified()
+	_ = c.Data().Map()
+	_ = c.UserStorage().Keys()
+	var turns int
+	_, _ = c.Data().Get("turns", &turns)
+	if err := c.Data().Set("turns", turns+1); err != nil {
+		return err
+	}
+	_ = c.UserStorage().Set("seen", true)
+	c.Ask("You said something.")
+	_ = c.Suggest("Yes", "No")
+	_ = c.SetContext("fuzz", 1, map[string]any{"k": "v"})
+	return nil
+}
+
+// fuzzTurn checks one request body: a parse error is a malformed-request error, anything parsed gets a valid
+// answer within the size limit.
+func fuzzTurn(t *testing.T, app *App, env Envelope, body []byte) {
+	var c *Conv
+	var err error
+	if env == EnvelopeActionsSDK {
+		c, err = ParseActionsSDK(body)
+	} else {
+		c, err = ParseDialogflow(body)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrMalformedRequest) {
+			t.Fatalf("parse error does not wrap ErrMalformedRequest: %v", err)
+		}
+		return
+	}
+	out := app.Answer(context.Background(), c)
+	if !json.Valid(out) || len(out) > MaxResponseBytes {
+		t.Fatalf("answer invalid or too large (%d bytes): %.200s", len(out), out)
+	}
+}
+
+func FuzzDialogflowRequest(f *testing.F) {
+	for _, name := range []string{
+		"03_requirements_check_result_request.dialogflow.json",
+		"08_decision_request.dialogflow.json",
+		"testdata/decision_accepted.dialogflow.json",
+		"testdata/console.dialogflow.json",
+	} {
+		f.Add(readFile(f, name))
+	}
+	f.Add([]byte(`{"queryResult":{"outputContexts":[{"name":"_actions_on_google","parameters":{"data":"{\"turns\":1e400}"}}]}}`))
+	f.Add([]byte(`{"queryResult":{},"originalDetectIntentRequest":{"payload":{"user":{"userStorage":"{\"data\":null}"},"inputs":[{"arguments":[{"name":"OPTION"}]}]}}}`))
+	f.Add([]byte(`{"queryResult":null}`))
+	f.Add([]byte(`[`))
+	app := NewApp(nil)
+	app.Fallback(exercise)
+	f.Fuzz(func(t *testing.T, body []byte) { fuzzTurn(t, app, EnvelopeDialogflow, body) })
+}
+
+func FuzzActionsSDKRequest(f *testing.F) {
+	for _, name := range []string{
+		"04_requirements_check_result_request.actionssdk.json",
+		"09_decision_request.actionssdk.json",
+		"testdata/decision_accepted.actionssdk.json",
+	} {
+		f.Add(readFile(f, name))
+	}
+	f.Add([]byte(`{"inputs":[{"intent":"actions.intent.MAIN"}],"conversation":{"conversationToken":"{\"data\":{\"a\":[1,{\"b\":null}]}}"}}`))
+	f.Add([]byte(`{"inputs":[{"arguments":[{"name":"TRANSACTION_DECISION_VALUE","extension":{"order":{"contents":{"lineItems":[{}]}}}}]}]}`))
+	f.Add([]byte(`{"inputs":[]}`))
+	app := NewApp(nil)
+	app.Fallback(exercise)
+	f.Fuzz(func(t *testing.T, body []byte) { fuzzTurn(t, app, EnvelopeActionsSDK, body) })
+}
