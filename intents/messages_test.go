@@ -1,0 +1,68 @@
+package intents
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMessagesSayAndFormat(t *testing.T) {
+	m := MessagesFor("en-US")
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	at := time.Date(2026, 11, 23, 19, 0, 0, 0, la)
+	tests := []struct {
+		name, got, want string
+	}{
+		{"placeholders", m.Say(MsgCancelConfirm, Args{"what": m.Say(MsgWhatTable, Args{"party": "4"}), "when": m.When(at)}), "Cancel a table for 4 on Monday, November 23 at 7 PM?"},
+		{"half hour", m.Clock(at.Add(30 * time.Minute)), "7:30 PM"},
+		{"or list", m.Or([]string{"6:45 PM", "7:15 PM", "7:30 PM"}), "6:45 PM, 7:15 PM or 7:30 PM"},
+		{"and pair", m.And([]string{"a", "b"}), "a and b"},
+		{"single", m.Or([]string{"a"}), "a"},
+		{"hours", m.Duration(2 * time.Hour), "2 hours"},
+		{"hour", m.Duration(time.Hour), "1 hour"},
+		{"days", m.Duration(60 * 24 * time.Hour), "60 days"},
+		{"minutes", m.Duration(90 * time.Minute), "90 minutes"},
+		{"weekdays", m.Weekdays(time.Monday), "Mondays"},
+		{"unknown language falls back to English", MessagesFor("xx-YY").Say(MsgChipYes, nil), "Yes"},
+		{"zero value is English", Messages{}.Say(MsgChipNo, nil), "No"},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestEveryMessageHasEnglishText(t *testing.T) {
+	for id, text := range english.texts {
+		if strings.TrimSpace(text) == "" {
+			t.Errorf("message %q is empty", id)
+		}
+	}
+}
+
+func TestYesNo(t *testing.T) {
+	m := MessagesFor("en")
+	tests := []struct {
+		in   string
+		want Answer
+	}{
+		{"yes", AnswerYes},
+		{"Yes please!", AnswerYes},
+		{"sure, go ahead", AnswerYes},
+		{"OK", AnswerYes},
+		{"no", AnswerNo},
+		{"No thanks", AnswerNo},
+		{"don't book it", AnswerNo},
+		{"don’t", AnswerNo},
+		{"that's not right", AnswerNo},
+		{"nothing", AnswerUnknown},
+		{"maybe", AnswerUnknown},
+		{"", AnswerUnknown},
+	}
+	for _, tc := range tests {
+		if got := m.YesNo(tc.in); got != tc.want {
+			t.Errorf("YesNo(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
