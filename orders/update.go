@@ -1,0 +1,150 @@
+package orders
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// Update mask paths (the camelCase field paths of an Orders API updateMask).
+const (
+	maskLastUpdateTime  = "lastUpdateTime"
+	maskStatus          = "contents.lineItems.reservation.status"
+	maskLabel           = "contents.lineItems.reservation.userVisibleStatusLabel"
+	maskReservationTime = "contents.lineItems.reservation.reservationTime"
+	maskPartySize       = "contents.lineItems.reservation.partySize"
+)
+
+// RescheduleMask is the updateMask of an update that moves a reservation or changes its party size: the status
+// paths of [ReservationStatusMask] plus the reservation's time and party size.
+const RescheduleMask = maskLastUpdateTime + "," + maskStatus + "," + maskLabel + "," + maskReservationTime + "," +
+	maskPartySize
+
+// PatchRequest is the body of PATCH {base}/v3/orders/{merchantOrderId}.
+type PatchRequest struct {
+	Header      PatchHeader `json:"header"`
+	OrderUpdate OrderUpdate `json:"orderUpdate"`
+}
+
+// PatchHeader says whether the order is a sandbox order; it must match how the order was made.
+type PatchHeader struct {
+	IsInSandbox bool `json:"isInSandbox"`
+}
+
+// NewPatch builds the Orders API update for one outbox entry of a booking made in merchant m for service s.
+//
+// The order is partial, as the update mask allows: merchantOrderId (the booking id), lastUpdateTime (given:
+// see the worker for how it is kept increasing), and the one line item, matched by its id, with the
+// reservation's status and user-visible label (NO_SHOW is CANCELLED labelled "No-show"); a RESCHEDULE or
+// PARTY_SIZE change also carries reservationTime and partySize and names them in the mask. A change to
+// CANCELLED, FULFILLED or REJECTED (as Google sees the status) carries a user notification (title ≤ 30, text ≤
+// 100 characters). The reason is the entry's, or a short default.
+func NewPatch(m *booking.Merchant, s *booking.Service, e booking.OutboxEntry, lastUpdate time.Time, sandbox bool) (*PatchRequest, error) {
+	if m == nil {
+		return nil, errors.New("order update: no merchant")
+	}
+	full := FromBooking(m, s, e.Booking)
+	if full.Contents == nil || len(full.Contents.LineItems) != 1 || full.Contents.LineItems[0].Reservation == nil {
+		return nil, errors.New("order update: the booking's order has no reservation line item")
+	}
+	li := full.Contents.LineItems[0]
+	res := li.Reservation
+	part := &Reservation{Status: res.Status, UserVisibleStatusLabel: res.UserVisibleStatusLabel}
+	mask := ReservationStatusMask
+	if e.Kind == booking.ChangeReschedule || e.Kind == booking.ChangePartySize {
+		part.ReservationTime = res.ReservationTime
+		part.PartySize = res.PartySize
+		mask = RescheduleMask
+	}
+	u := OrderUpdate{
+		Order: &Order{
+			MerchantOrderID: full.MerchantOrderID,
+			LastUpdateTime:  TimestampOf(lastUpdate.UTC()),
+			Contents:        &Contents{LineItems: []LineItem{{ID: li.ID, Reservation: part}}},
+		},
+		UpdateMask:       mask,
+		Reason:           reasonFor(e, part.UserVisibleStatusLabel),
+		UserNotification: notificationFor(m, e.Booking, part.Status),
+	}
+	if err := checkPatch(&u); err != nil {
+		return nil, fmt.Errorf("order update for %s: %w", e.BookingID, err)
+	}
+	return &PatchRequest{Header: PatchHeader{IsInSandbox: sandbox}, OrderUpdate: u}, nil
+}
+
+// checkPatch enforces the documented limits on a partial update.
+func checkPatch(u *OrderUpdate) error {
+	var v validator
+	o := u.Order
+	v.required("order.merchantOrderId", o.MerchantOrderID)
+	v.maxLen("order.merchantOrderId", o.MerchantOrderID, MaxMerchantOrderIDLen)
+	if o.LastUpdateTime.IsZero() {
+		v.add("order.lastUpdateTime", "required")
+	}
+	li := o.Contents.LineItems[0]
+	v.required("order.contents.lineItems[0].id", li.ID)
+	v.maxLen("order.contents.lineItems[0].id", li.ID, MaxLineItemIDLen)
+	validateReservation(&v, "order.contents.lineItems[0].reservation", li.Reservation)
+	if n := u.UserNotification; n != nil {
+		v.maxLen("userNotification.title", n.Title, MaxNotificationTitle)
+		v.maxLen("userNotification.text", n.Text, MaxNotificationText)
+	}
+	return v.err()
+}
+
+// reasonFor is the entry's reason, or a default naming the change.
+func reasonFor(e booking.OutboxEntry, label string) string {
+	if e.Reason != "" {
+		return clip(e.Reason, 200)
+	}
+	switch e.Kind {
+	case booking.ChangeReschedule:
+		return "Reservation rescheduled"
+	case booking.ChangePartySize:
+		return "Party size changed"
+	default:
+		return label
+	}
+}
+
+// notificationFor is the push notification for a change to a status Google notifies about, or nil.
+func notificationFor(m *booking.Merchant, b booking.Booking, status ReservationStatus) *UserNotification {
+	name := m.Name
+	if name == "" {
+		name = "the restaurant"
+	}
+	local := b.Start.In(merchantZone(m))
+	when := local.Format("Mon, Jan 2") + " at " + local.Format("3:04 PM")
+	switch {
+	case b.Status == booking.StatusNoShow:
+		return &UserNotification{Title: "Marked as a no-show",
+			Text: fitName("Your reservation at %s on "+when+" was marked as a no-show.", name)}
+	case status == ReservationCancelled:
+		return &UserNotification{Title: "Reservation cancelled",
+			Text: fitName("Your reservation at %s on "+when+" was cancelled.", name)}
+	case status == ReservationFulfilled:
+		return &UserNotification{Title: "Thanks for visiting",
+			Text: fitName("We hope you enjoyed your visit to %s.", name)}
+	case status == ReservationRejected:
+		return &UserNotification{Title: "Reservation declined",
+			Text: fitName("%s could not accept your reservation on "+when+".", name)}
+	}
+	return nil
+}
+
+// fitName formats format with name, shortening name so the text stays within MaxNotificationText characters.
+func fitName(format, name string) string {
+	text := fmt.Sprintf(format, name)
+	over := utf8.RuneCountInString(text) - MaxNotificationText
+	if over <= 0 {
+		return text
+	}
+	keep := utf8.RuneCountInString(name) - over
+	if keep < 2 {
+		keep = 2
+	}
+	return fmt.Sprintf(format, clip(name, keep))
+}
