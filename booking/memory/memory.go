@@ -27,6 +27,10 @@ type Store struct {
 	byUser   map[string]map[string]struct{}
 	byDay    map[dayKey]map[string]struct{}
 	outbox   map[string]*booking.OutboxEntry
+	// undelivered holds the PENDING and IN_FLIGHT entries, the only ones ClaimOutbox and OutboxStats look at;
+	// byBooking lists each booking's entries in Seq order. Both keep a long delivered history off the hot path.
+	undelivered map[string]*booking.OutboxEntry
+	byBooking   map[string][]*booking.OutboxEntry
 	// outboxSeq orders outbox entries by insertion, the tie-breaker after CreatedAt.
 	outboxSeq map[string]uint64
 	nextSeq   uint64
@@ -42,15 +46,17 @@ var _ booking.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		bookings:  make(map[string]booking.Booking),
-		holds:     make(map[string]booking.Hold),
-		allocs:    make(map[serviceKey]*allocSet),
-		allocKey:  make(map[string]serviceKey),
-		idem:      make(map[idemKey]booking.IdempotencyRecord),
-		byUser:    make(map[string]map[string]struct{}),
-		byDay:     make(map[dayKey]map[string]struct{}),
-		outbox:    make(map[string]*booking.OutboxEntry),
-		outboxSeq: make(map[string]uint64),
+		bookings:    make(map[string]booking.Booking),
+		holds:       make(map[string]booking.Hold),
+		allocs:      make(map[serviceKey]*allocSet),
+		allocKey:    make(map[string]serviceKey),
+		idem:        make(map[idemKey]booking.IdempotencyRecord),
+		byUser:      make(map[string]map[string]struct{}),
+		byDay:       make(map[dayKey]map[string]struct{}),
+		outbox:      make(map[string]*booking.OutboxEntry),
+		undelivered: make(map[string]*booking.OutboxEntry),
+		byBooking:   make(map[string][]*booking.OutboxEntry),
+		outboxSeq:   make(map[string]uint64),
 	}
 }
 
@@ -140,6 +146,10 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 		e.State = booking.DeliveryPending
 		s.nextSeq++
 		s.outbox[e.ID] = &e
+		s.undelivered[e.ID] = &e
+		list := append(s.byBooking[e.BookingID], &e)
+		slices.SortStableFunc(list, func(a, b *booking.OutboxEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+		s.byBooking[e.BookingID] = list
 		s.outboxSeq[e.ID] = s.nextSeq
 	}
 	if m.Idempotency != nil {
@@ -361,9 +371,11 @@ func (s *Store) Idempotency(ctx context.Context, merchantID, key string, now tim
 
 // blocked reports whether an earlier entry of e's booking is still waiting for delivery.
 func (s *Store) blocked(e *booking.OutboxEntry) bool {
-	for _, o := range s.outbox {
-		if o.BookingID == e.BookingID && o.Seq < e.Seq &&
-			o.State != booking.DeliveryDelivered && o.State != booking.DeliveryDead {
+	for _, o := range s.byBooking[e.BookingID] {
+		if o.Seq >= e.Seq {
+			return false
+		}
+		if o.State != booking.DeliveryDelivered && o.State != booking.DeliveryDead {
 			return true
 		}
 	}
@@ -377,7 +389,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 	}
 	defer s.mu.Unlock()
 	var cands []*booking.OutboxEntry
-	for _, e := range s.outbox {
+	for _, e := range s.undelivered {
 		switch {
 		case e.State == booking.DeliveryPending && !e.NextAttemptAt.After(now):
 		case e.State == booking.DeliveryInFlight && !now.Before(e.LeaseUntil):
@@ -426,6 +438,7 @@ func (s *Store) AckOutbox(ctx context.Context, id, owner string, now time.Time) 
 		return err
 	}
 	e.State, e.DeliveredAt, e.LeaseOwner, e.LeaseUntil = booking.DeliveryDelivered, now, "", time.Time{}
+	delete(s.undelivered, id)
 	return nil
 }
 
@@ -454,6 +467,7 @@ func (s *Store) DeadOutbox(ctx context.Context, id, owner string, lastErr string
 		return err
 	}
 	e.State, e.LastError, e.LeaseOwner, e.LeaseUntil = booking.DeliveryDead, lastErr, "", time.Time{}
+	delete(s.undelivered, id)
 	return nil
 }
 
@@ -463,13 +477,10 @@ func (s *Store) OutboxByBooking(ctx context.Context, bookingID string) ([]bookin
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	out := []booking.OutboxEntry{}
-	for _, e := range s.outbox {
-		if e.BookingID == bookingID {
-			out = append(out, *e)
-		}
+	out := make([]booking.OutboxEntry, 0, len(s.byBooking[bookingID]))
+	for _, e := range s.byBooking[bookingID] {
+		out = append(out, *e)
 	}
-	slices.SortFunc(out, func(a, b booking.OutboxEntry) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
 }
 
@@ -481,10 +492,7 @@ func (s *Store) OutboxStats(ctx context.Context) (int, time.Time, error) {
 	defer s.mu.Unlock()
 	depth := 0
 	var oldest time.Time
-	for _, e := range s.outbox {
-		if e.State != booking.DeliveryPending && e.State != booking.DeliveryInFlight {
-			continue
-		}
+	for _, e := range s.undelivered {
 		depth++
 		if oldest.IsZero() || e.CreatedAt.Before(oldest) {
 			oldest = e.CreatedAt
