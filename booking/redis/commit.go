@@ -303,9 +303,15 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
+// errMalformedAlloc reports a stored allocation value that does not parse. It is built only on failure, so the
+// hot read path formats nothing.
+type errMalformedAlloc struct{ v string }
+
+func (e errMalformedAlloc) Error() string { return fmt.Sprintf("malformed allocation record %q", e.v) }
+
 // parseAllocValue reads an allocValue back.
 func parseAllocValue(merchantID, v string) (booking.Allocation, error) {
-	bad := fmt.Errorf("malformed allocation record %q", v)
+	bad := errMalformedAlloc{v}
 	head, rest, ok := strings.Cut(v, "\n")
 	if !ok {
 		return booking.Allocation{}, bad
