@@ -5,6 +5,7 @@
 //
 // Routes, relative to the group the caller mounts it on (cmd mounts /admin/v1 behind HTTP basic auth):
 //
+//	GET  /merchants                                         {"merchants":[{"id","name","timeZone"}]}
 //	GET  /bookings?merchant=ID&date=YYYY-MM-DD&status=A,B   a merchant's bookings of one local day
 //	GET  /bookings/{id}                                     one booking plus its "updates"
 //	POST /bookings/{id}/status       {"status","reason"?,"version"?}
@@ -57,6 +58,7 @@ func (a *API) WithLogger(l *slog.Logger) *API {
 
 // Register mounts the routes on r (cmd gives it the /admin/v1 group, behind basic auth).
 func (a *API) Register(r gin.IRouter) {
+	r.GET("/merchants", a.merchants)
 	r.GET("/bookings", a.list)
 	r.GET("/bookings/:id", a.get)
 	r.POST("/bookings/:id/status", a.setStatus)
@@ -121,6 +123,23 @@ type RescheduleBody struct {
 // staffStatuses are the statuses staff may set (the core decides which transitions are legal).
 var staffStatuses = []booking.Status{booking.StatusConfirmed, booking.StatusFulfilled, booking.StatusNoShow,
 	booking.StatusCancelled, booking.StatusRejected}
+
+// Merchant is a merchant as the staff page needs it: to choose one and show times in its zone.
+type Merchant struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	TimeZone string `json:"timeZone"`
+}
+
+// merchants answers GET /merchants: {"merchants":[{"id","name","timeZone"}]}, in inventory order.
+func (a *API) merchants(c *gin.Context) {
+	inv := a.core.Inventory()
+	out := make([]Merchant, 0, len(inv.Merchants))
+	for _, m := range inv.Merchants {
+		out = append(out, Merchant{ID: m.ID, Name: m.Name, TimeZone: m.TimeZone})
+	}
+	c.JSON(http.StatusOK, gin.H{"merchants": out})
+}
 
 func (a *API) list(c *gin.Context) {
 	inv := a.core.Inventory()

@@ -181,6 +181,7 @@ func TestAuthRequired(t *testing.T) {
 	f := newFixture(t)
 	b := f.book("sample-bistro", "18:00", 2, false)
 	for _, tc := range []struct{ method, path, user, pass string }{
+		{"GET", "/admin/v1/merchants", "", ""},
 		{"GET", "/admin/v1/bookings?date=" + day(), "", ""},
 		{"GET", "/admin/v1/bookings/" + b.ID, "staff", "wrong"},
 		{"POST", "/admin/v1/bookings/" + b.ID + "/status", "other", "secret"},
@@ -525,5 +526,18 @@ func TestStaffChangeReachesGoogle(t *testing.T) {
 	}
 	if got := v.Updates[1]; got.Google != admin.GoogleSent || got.State != booking.DeliveryDelivered || got.DeliveredAt.IsZero() || got.Attempts != 1 {
 		t.Errorf("view of the update %+v, want SENT and DELIVERED", got)
+	}
+}
+
+func TestListMerchants(t *testing.T) {
+	f := newFixture(t)
+	r := f.do("GET", "/admin/v1/merchants", "")
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	want := `{"merchants":[{"id":"sample-bistro","name":"Sample Bistro","timeZone":"America/Los_Angeles"},` +
+		`{"id":"manual-bistro","name":"Manual Bistro","timeZone":"America/Los_Angeles"}]}`
+	if string(r.body) != want {
+		t.Errorf("body %s\nwant %s", r.body, want)
 	}
 }
