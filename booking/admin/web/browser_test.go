@@ -681,13 +681,13 @@ func TestAdminPageInBrowser(t *testing.T) {
 	}
 	b.screenshot("day-phone")
 
-	// Without a merchant or date in the URL, the page shows the API's default merchant (the first) on today's
-	// date in the time zone (the browser's, Los Angeles here, while the API does not list merchants' zones).
+	// Without a merchant or date in the URL, the page shows the API's default merchant (the first, by the name
+	// GET /admin/v1/merchants gives) on today's date in that merchant's time zone (Los Angeles).
 	before := time.Now().In(f.la).Format(time.DateOnly)
 	if err := b.s.Navigate(ctx, f.srv.URL+"/admin/"); err != nil {
 		t.Fatal(err)
 	}
-	b.waitText("#merchant-name", "sample-bistro")
+	b.waitText("#merchant-name", "Sample Bistro")
 	after := time.Now().In(f.la).Format(time.DateOnly)
 	if err := b.find("#date").Property(ctx, "value", &dateValue); err != nil || (dateValue != before && dateValue != after) {
 		t.Errorf("date input = %q, %v; want today in Los Angeles, %s", dateValue, err, after)
