@@ -35,7 +35,7 @@ func (s *Core) CreateBooking(ctx context.Context, r CreateRequest) (Booking, err
 		return Booking{}, err
 	}
 	now := s.Now()
-	id := idem{merchantID: m.ID, key: r.IdempotencyKey, hash: requestHash("CreateBooking", struct {
+	id := newIdem(m.ID, r.IdempotencyKey, "CreateBooking", struct {
 		MerchantID, ServiceID string
 		Start                 time.Time
 		Duration              time.Duration
@@ -43,7 +43,7 @@ func (s *Core) CreateBooking(ctx context.Context, r CreateRequest) (Booking, err
 		Customer              Customer
 		Source                Source
 		HoldID                string
-	}{m.ID, sv.ID, utc(r.Start), r.Duration, r.PartySize, r.Customer, r.Source, r.HoldID})}
+	}{m.ID, sv.ID, utc(r.Start), r.Duration, r.PartySize, r.Customer, r.Source, r.HoldID})
 	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
 		return bookingOf(res), err
 	}
@@ -150,7 +150,7 @@ type UpdateRequest struct {
 // NOT_FOUND, INVALID_ARGUMENT, VERSION_MISMATCH, ILLEGAL_TRANSITION (the booking is over or cancelled),
 // SLOT_UNAVAILABLE, SLOT_ALREADY_BOOKED_BY_USER, IDEMPOTENCY_CONFLICT.
 func (s *Core) Update(ctx context.Context, r UpdateRequest) (Booking, error) {
-	hash := requestHash("Update", struct {
+	hash := keyedHash(r.IdempotencyKey, "Update", struct {
 		BookingID     string
 		Start         time.Time
 		PartySize     int
@@ -222,7 +222,7 @@ type CancelRequest struct {
 // BOOKING_ALREADY_CANCELLED, BOOKING_NOT_CANCELLABLE (FULFILLED, NO_SHOW, REJECTED),
 // OUTSIDE_CANCELLATION_WINDOW, IDEMPOTENCY_CONFLICT.
 func (s *Core) Cancel(ctx context.Context, r CancelRequest) (Booking, error) {
-	hash := requestHash("Cancel", struct {
+	hash := keyedHash(r.IdempotencyKey, "Cancel", struct {
 		BookingID     string
 		ByMerchant    bool
 		ExpectVersion int64
@@ -261,7 +261,7 @@ type StatusRequest struct {
 // CANCELLED here ignores the cancellation window. CANCELLED, REJECTED, NO_SHOW and FULFILLED give the capacity
 // back. Failures: NOT_FOUND, VERSION_MISMATCH, ILLEGAL_TRANSITION (naming from and to), IDEMPOTENCY_CONFLICT.
 func (s *Core) SetStatus(ctx context.Context, r StatusRequest) (Booking, error) {
-	hash := requestHash("SetStatus", struct {
+	hash := keyedHash(r.IdempotencyKey, "SetStatus", struct {
 		BookingID     string
 		Status        Status
 		ExpectVersion int64

@@ -27,12 +27,12 @@ func (s *Core) PlaceHold(ctx context.Context, r HoldRequest) (Hold, error) {
 		return Hold{}, err
 	}
 	now := s.Now()
-	id := idem{merchantID: m.ID, key: r.IdempotencyKey, hash: requestHash("PlaceHold", struct {
+	id := newIdem(m.ID, r.IdempotencyKey, "PlaceHold", struct {
 		MerchantID, ServiceID string
 		Start                 time.Time
 		PartySize             int
 		UserID                string
-	}{m.ID, sv.ID, utc(r.Start), r.PartySize, r.UserID})}
+	}{m.ID, sv.ID, utc(r.Start), r.PartySize, r.UserID})
 	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
 		return holdOf(res), err
 	}
@@ -163,12 +163,12 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 		return Booking{}, InvalidArgument("hold_id", "a hold id is required")
 	}
 	now := s.Now()
-	id := idem{merchantID: m.ID, key: r.IdempotencyKey, hash: requestHash("ConfirmHold", struct {
+	id := newIdem(m.ID, r.IdempotencyKey, "ConfirmHold", struct {
 		MerchantID, HoldID string
 		Customer           Customer
 		Source             Source
 		GoogleOrderID      string
-	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID})}
+	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID})
 	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
 		return bookingOf(res), err
 	}
@@ -187,17 +187,23 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	if err := checkCustomer(r.Customer, r.Source); err != nil {
 		return Booking{}, nil, err
 	}
-	if b, err := s.store.Booking(ctx, r.HoldID); err == nil && b.MerchantID == m.ID {
-		return b, nil, nil // already confirmed
-	} else if err != nil && CodeOf(err) != CodeNotFound {
-		return Booking{}, nil, fmt.Errorf("booking: read booking: %w", err)
-	}
+	// The hold first: the commit that writes a booking deletes its hold, so a hold that is still there was not
+	// confirmed yet (a confirmation racing this one is caught by the commit's ExpectVersion 0 below), and only a
+	// missing hold needs the booking read.
 	h, err := s.store.Hold(ctx, r.HoldID)
-	if CodeOf(err) == CodeNotFound || (err == nil && h.MerchantID != m.ID) {
+	if CodeOf(err) == CodeNotFound {
+		if b, berr := s.store.Booking(ctx, r.HoldID); berr == nil && b.MerchantID == m.ID {
+			return b, nil, nil // already confirmed
+		} else if berr != nil && CodeOf(berr) != CodeNotFound {
+			return Booking{}, nil, fmt.Errorf("booking: read booking: %w", berr)
+		}
 		return Booking{}, nil, &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
 	}
 	if err != nil {
 		return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+	}
+	if h.MerchantID != m.ID {
+		return Booking{}, nil, &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
 	}
 	_, sv, err := s.lookup(m.ID, h.ServiceID)
 	if err != nil {

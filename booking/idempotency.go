@@ -43,6 +43,21 @@ type idem struct {
 	hash       string
 }
 
+// newIdem returns a call's idempotency state. The request hash is only needed to compare a call with a
+// recorded one, so it is computed only when the call has a key.
+func newIdem(merchantID, key, op string, fields any) idem {
+	return idem{merchantID: merchantID, key: key, hash: keyedHash(key, op, fields)}
+}
+
+// keyedHash is requestHash(op, fields) when key is set, and "" otherwise (a call without a key is never
+// compared with a recorded one).
+func keyedHash(key, op string, fields any) string {
+	if key == "" {
+		return ""
+	}
+	return requestHash(op, fields)
+}
+
 // lookupReplay checks the store for an earlier outcome under the key. It returns done = true with that outcome
 // (res filled, or err the stored *Error, or IDEMPOTENCY_CONFLICT when the request differs).
 func (s *Core) lookupReplay(ctx context.Context, id idem, now time.Time) (res idemResult, done bool, err error) {

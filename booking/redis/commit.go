@@ -93,13 +93,16 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 }
 
 // runCommit writes the registry entries, then runs the commit script. On a single Redis (*redis.Client) both go
-// in one MULTI/EXEC round trip; elsewhere (Cluster, where the registry keys live in other slots) the registry is
-// written first, in a pipeline, and the script runs only once that succeeded.
+// in one pipeline on one connection, so Redis runs the registry writes first and the script right after: one
+// round trip. (MULTI/EXEC would add nothing: a transaction does not roll back a failed command either, and the
+// registry tolerates a reader arriving in between.) Elsewhere (Cluster, where the registry keys live in other
+// slots and a pipeline spans nodes) the registry is written first, in a pipeline, and the script runs only
+// once that succeeded.
 func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []string, args []any) (any, error) {
 	if cl, ok := s.c.(*goredis.Client); ok {
 		var script *goredis.Cmd
 		var pre []goredis.Cmder
-		_, err := cl.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		_, err := cl.Pipelined(ctx, func(p goredis.Pipeliner) error {
 			pre = s.queueRegistry(ctx, p, m)
 			script = s.sc.commit.EvalSha(ctx, p, keys, args...)
 			return nil
@@ -219,11 +222,13 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	}
 
 	// 6–14 booking
+	var bookingJS []byte // reused for outbox entries that carry this very booking
 	if b := m.Booking; b != nil {
 		js, err := json.Marshal(b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("booking/redis: encode booking: %w", err)
 		}
+		bookingJS = js
 		active := b.Active()
 		meta, err := json.Marshal(bookingMeta{V: b.Version, U: b.Customer.UserID, D: b.Day, A: boolInt(active)})
 		if err != nil {
@@ -263,7 +268,7 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	for i := range m.Outbox {
 		e := m.Outbox[i]
 		e.State = booking.DeliveryPending
-		js, err := json.Marshal(e)
+		js, err := encodeEntry(&e, m.Booking, bookingJS)
 		if err != nil {
 			return nil, nil, fmt.Errorf("booking/redis: encode outbox entry: %w", err)
 		}
@@ -278,6 +283,37 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 		args = append(args, e.ID, js, st, ms(e.NextAttemptAt), ms(e.CreatedAt), outboxMember(&e))
 	}
 	return keys, args, nil
+}
+
+// entryJSON encodes a booking.OutboxEntry exactly as encoding/json does (TestEncodeEntryMatchesJSON holds the
+// two together), with the booking already encoded.
+type entryJSON struct {
+	ID            string                `json:"id"`
+	BookingID     string                `json:"bookingId"`
+	Seq           int64                 `json:"seq"`
+	Kind          booking.ChangeKind    `json:"kind"`
+	Booking       json.RawMessage       `json:"booking"`
+	Reason        string                `json:"reason,omitempty"`
+	CreatedAt     time.Time             `json:"createdAt"`
+	State         booking.DeliveryState `json:"state"`
+	Attempts      int                   `json:"attempts"`
+	NextAttemptAt time.Time             `json:"nextAttemptAt"`
+	LeaseOwner    string                `json:"leaseOwner,omitempty"`
+	LeaseUntil    time.Time             `json:"leaseUntil,omitempty"`
+	LastError     string                `json:"lastError,omitempty"`
+	DeliveredAt   time.Time             `json:"deliveredAt,omitempty"`
+}
+
+// encodeEntry is json.Marshal(e), reusing bJS (the encoding of *b) when the entry carries a booking identical to
+// *b (==, so every instant has the same location and encodes alike), as the entry of a commit that writes that
+// booking does: the booking is then encoded once per commit.
+func encodeEntry(e *booking.OutboxEntry, b *booking.Booking, bJS []byte) ([]byte, error) {
+	if b == nil || bJS == nil || e.Booking != *b {
+		return json.Marshal(e)
+	}
+	return json.Marshal(entryJSON{ID: e.ID, BookingID: e.BookingID, Seq: e.Seq, Kind: e.Kind, Booking: bJS,
+		Reason: e.Reason, CreatedAt: e.CreatedAt, State: e.State, Attempts: e.Attempts, NextAttemptAt: e.NextAttemptAt,
+		LeaseOwner: e.LeaseOwner, LeaseUntil: e.LeaseUntil, LastError: e.LastError, DeliveredAt: e.DeliveredAt})
 }
 
 // allocValue is how an allocation is stored (a member of the al ZSET): the numbers the scripts need (ms), the

@@ -27,7 +27,9 @@
 //	                          "<startMs> <endMs> <party> <expiresMs> <serviceID>\n<id>\n<start> <end> <expires>"
 //	                          (the last three in unix ns, exact, for Go), so a range read needs no other key
 //	T:ad              HASH    allocation ID → its T:al member (to remove or replace it by ID); field #maxdur = the
-//	                          longest allocation written, in ms (bounds range reads: start > from − #maxdur)
+//	                          longest allocation written, in ms (bounds range reads: start > from − #maxdur); field
+//	                          #sweep = no hold in T:ax expires before it (ms), so a claim reads T:ax only once a
+//	                          hold may have expired (absent: unknown, read T:ax)
 //	T:ax              ZSET    hold allocation IDs scored by ExpiresAt (ms): the lazy sweep reads it
 //	T:ux              ZSET    lexicographic (score 0) "<userID>\0<bookingID>": the user index
 //	T:dx              ZSET    lexicographic (score 0) "<day>\0<bookingID>": the day index
@@ -46,12 +48,14 @@
 //
 // Lookups that do not know the merchant (Booking, Hold, BookingsByUser, OutboxByBooking, ack by entry ID, and the
 // cross-merchant ClaimOutbox, BookingsEndedBefore and OutboxStats) go through the P: keys above. Commit writes them
-// before its script: on a single Redis in the same MULTI/EXEC as the script, on Cluster (where they live in other
-// slots) in a pipeline that must succeed before the script runs. That is safe because they are idempotent (SADD; SET NX for booking pointers,
-// so a booking ID never moves to another merchant) and they only ever name a merchant: if the script then fails
-// (or the process dies in between), the pointer names a merchant whose keys do not hold the record, and every
-// lookup treats that as "not found". The reverse order could lose the pointer of a committed booking. Pointers never
-// change merchant, so a Store caches those it has seen.
+// before its script: on a single Redis in the same pipeline as the script (one connection, so Redis runs them
+// first), on Cluster (where they live in other slots) in a pipeline that must succeed before the script runs.
+// That is safe because they are idempotent (SADD; SET NX for booking pointers, so a booking ID never moves to
+// another merchant) and they only ever name a merchant: if the script then fails (or the process dies in
+// between), the pointer names a merchant whose keys do not hold the record, and every lookup treats that as "not
+// found". The reverse order could lose the pointer of a committed booking. Pointers never change merchant, so a
+// Store caches those it has seen. BookingsByUser reads the user's registry entry and, in the same pipeline, the
+// user's bookings at the (at most four) merchants this Store has written to, so it usually takes one round trip.
 //
 // # Outbox
 //

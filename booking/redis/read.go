@@ -163,32 +163,99 @@ func byStart(a, b booking.Booking) int {
 func (s *Store) BookingsByUser(ctx context.Context, userID string, since time.Time) ([]booking.Booking, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	merchants, err := s.c.SMembers(ctx, s.userKey(userID)).Result()
+	userCall := func(m string) scriptCall {
+		k := s.mk(m)
+		return scriptCall{keys: []string{k.ux(), k.bj()}, args: []any{userID}}
+	}
+	// The user's merchants come from the registry; the merchants this Store already wrote to (usually the only
+	// ones) are read in the same round trip, before the registry answers, and only merchants it names beyond
+	// those cost a second round trip.
+	guess := s.knownMerchants(maxGuessedMerchants)
+	merchants, replies, err := s.smembersWith(ctx, s.userKey(userID), s.sc.lexBookings, len(guess), func(i int) scriptCall {
+		return userCall(guess[i])
+	})
 	if err != nil {
 		return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
 	}
 	out := []booking.Booking{}
-	if len(merchants) == 0 {
-		return out, nil
-	}
-	slices.Sort(merchants)
-	calls := make([]scriptCall, len(merchants))
-	for i, m := range merchants {
-		k := s.mk(m)
-		calls[i] = scriptCall{keys: []string{k.ux(), k.bj()}, args: []any{userID}}
-	}
-	replies, err := s.runMany(ctx, s.sc.lexBookings, calls)
-	if err != nil {
-		return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
-	}
 	keep := func(b *booking.Booking) bool { return b.Customer.UserID == userID && b.End.After(since) }
-	for _, r := range replies {
-		if out, err = decodeBookings(r, keep, out); err != nil {
+	var rest []scriptCall
+	for _, m := range merchants {
+		if i := slices.Index(guess, m); i >= 0 {
+			if out, err = decodeBookings(replies[i], keep, out); err != nil {
+				return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
+			}
+			continue
+		}
+		rest = append(rest, userCall(m))
+	}
+	if len(rest) > 0 {
+		more, err := s.runMany(ctx, s.sc.lexBookings, rest)
+		if err != nil {
 			return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
+		}
+		for _, r := range more {
+			if out, err = decodeBookings(r, keep, out); err != nil {
+				return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
+			}
 		}
 	}
 	slices.SortFunc(out, byStart)
 	return out, nil
+}
+
+// maxGuessedMerchants bounds how many known merchants BookingsByUser reads speculatively.
+const maxGuessedMerchants = 4
+
+// knownMerchants returns up to n merchant IDs this Store has committed to, or none when it knows more than n
+// (then guessing would cost more than the round trip it saves).
+func (s *Store) knownMerchants(n int) []string {
+	var out []string
+	s.merchants.Range(func(k, _ any) bool {
+		if len(out) == n {
+			out = nil
+			return false
+		}
+		out = append(out, k.(string))
+		return true
+	})
+	return out
+}
+
+// smembersWith reads the set at key and, in the same pipeline, runs sc once per call(i) for i < n (no-op
+// when n is 0). It returns the members and the n script replies. A NOSCRIPT reply loads the script and runs
+// the calls again.
+func (s *Store) smembersWith(ctx context.Context, key string, sc *goredis.Script, n int, call func(i int) scriptCall) ([]string, []any, error) {
+	if n == 0 {
+		members, err := s.c.SMembers(ctx, key).Result()
+		return members, nil, err
+	}
+	pipe := s.c.Pipeline()
+	sm := pipe.SMembers(ctx, key)
+	calls := make([]scriptCall, n)
+	cmds := make([]*goredis.Cmd, n)
+	for i := range n {
+		calls[i] = call(i)
+		cmds[i] = sc.EvalSha(ctx, pipe, calls[i].keys, calls[i].args...)
+	}
+	_, _ = pipe.Exec(ctx) // errors are read per command below
+	members, err := sm.Result()
+	if err != nil {
+		return nil, nil, err
+	}
+	replies := make([]any, n)
+	for i, cmd := range cmds {
+		v, err := cmd.Result()
+		if isNoScript(err) {
+			replies, err := s.runMany(ctx, sc, calls)
+			return members, replies, err
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		replies[i] = v
+	}
+	return members, replies, nil
 }
 
 // BookingsByDay returns the merchant's bookings of the local day, by Start.

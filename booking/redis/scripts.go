@@ -47,6 +47,9 @@ local function remove_allocs(al, ad, ax, ids)
 end
 `
 
+// noSweep is the #sweep bound when no hold is in ax (unix ms, far beyond any expiry).
+const noSweep = "999999999999999"
+
 // commitSrc applies a booking.Mutation.
 //
 // KEYS: 1 idem, 2 bj, 3 bm, 4 al, 5 ad, 6 ax, 7 hold to put, 8 hold to delete, 9 ux, 10 dx, 11 act,
@@ -77,29 +80,43 @@ end
 
 -- 3. capacity (check only; writes follow)
 local claim = ARGV[15] == '1'
-local cid, csvc, cs, ce, cp, cx, ccap, maxdur
+local cid, csvc, cs, ce, cp, cx, ccap, maxdur, oldm, sweepAt
 if claim then
   cid, csvc = ARGV[16], ARGV[17]
   cs, ce, cp, cx, ccap = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22])
-  maxdur = tonumber(redis.call('HGET', KEYS[5], '#maxdur') or '0')
-  local members = redis.call('ZRANGEBYSCORE', KEYS[4], cs - maxdur - 2, '(' .. ce)
-  local ev = {}
+  -- one read: the longest allocation, the allocation being replaced (if any), and the sweep bound (no hold in
+  -- ax expires before #sweep; absent: unknown)
+  local r = redis.call('HMGET', KEYS[5], '#maxdur', cid, '#sweep')
+  maxdur, oldm, sweepAt = tonumber(r[1] or '0'), r[2], tonumber(r[3] or '0')
+  local members = redis.call('ZRANGEBYSCORE', KEYS[4], cs - maxdur - 2, '(' .. ARGV[19])
+  -- The members come by start, so the starts (clamped to the claim's start) are already in order; only the
+  -- ends need sorting (numbers, so the C comparison). Then merge, ends before starts at the same instant:
+  -- [start, end) spans.
+  local st, sp, en, ep = {}, {}, {}, {}
   for i = 1, #members do
     local s, e, p, x, svc, id = parse_alloc(members[i])
     if s and id ~= cid and svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
-      ev[#ev + 1] = {math.max(s, cs), p}
-      if e < ce then ev[#ev + 1] = {e, -p} end
+      st[#st + 1] = math.max(s, cs)
+      sp[#sp + 1] = p
+      if e < ce then
+        en[#en + 1] = e
+        ep[e] = (ep[e] or 0) + p
+      end
     end
   end
-  -- ends before starts at the same instant: [start, end) spans
-  table.sort(ev, function(a, b)
-    if a[1] ~= b[1] then return a[1] < b[1] end
-    return a[2] < b[2]
-  end)
+  table.sort(en)
   local sum, peak = 0, 0
-  for i = 1, #ev do
-    sum = sum + ev[i][2]
-    if sum > peak then peak = sum end
+  local a, b = 1, 1
+  while a <= #st do
+    if b <= #en and en[b] <= st[a] then
+      local e = en[b]
+      sum = sum - ep[e]
+      while b <= #en and en[b] == e do b = b + 1 end
+    else
+      sum = sum + sp[a]
+      if sum > peak then peak = sum end
+      a = a + 1
+    end
   end
   if peak + cp > ccap then return {'FULL', tostring(peak)} end
 end
@@ -107,14 +124,47 @@ end
 -- every check passed: write.
 local i = 29
 if claim then
-  -- sweep holds no longer live at now (bounded; the peak above ignores the rest)
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, 1000)
-  expired[#expired + 1] = cid -- replaced below
-  remove_allocs(KEYS[4], KEYS[5], KEYS[6], expired)
-  redis.call('ZADD', KEYS[4], cs, ARGV[23])
-  redis.call('HSET', KEYS[5], cid, ARGV[23])
-  if cx ~= 0 then redis.call('ZADD', KEYS[6], cx, cid) end
-  if ce - cs > maxdur then redis.call('HSET', KEYS[5], '#maxdur', ce - cs) end
+  local fields = {} -- written to ad in one HSET
+  if now >= sweepAt then
+    -- sweep holds no longer live at now (bounded; the peak above ignores the rest), then move the bound to
+    -- the earliest expiry left
+    local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+    if #expired > 0 then
+      remove_allocs(KEYS[4], KEYS[5], KEYS[6], expired)
+      for j = 1, #expired do
+        if expired[j] == cid then oldm = nil end -- already removed
+      end
+    end
+    local first = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+    local nxt = first[2] or '` + noSweep + `'
+    sweepAt = tonumber(nxt)
+    fields[#fields + 1] = '#sweep'
+    fields[#fields + 1] = nxt
+  end
+  if cx ~= 0 and cx < sweepAt then
+    fields[#fields + 1] = '#sweep'
+    fields[#fields + 1] = ARGV[21]
+  end
+  -- replace the claim's own allocation: HSET and ZADD overwrite, so only a different old member and an
+  -- expiry entry that the new allocation does not have need removing
+  local newm = ARGV[23]
+  if oldm ~= newm then
+    if oldm then redis.call('ZREM', KEYS[4], oldm) end
+    redis.call('ZADD', KEYS[4], ARGV[18], newm)
+    fields[#fields + 1] = cid
+    fields[#fields + 1] = newm
+  end
+  if cx ~= 0 then
+    redis.call('ZADD', KEYS[6], ARGV[21], cid)
+  elseif oldm then
+    local _, _, _, x = parse_alloc(oldm)
+    if x ~= 0 then redis.call('ZREM', KEYS[6], cid) end
+  end
+  if ce - cs > maxdur then
+    fields[#fields + 1] = '#maxdur'
+    fields[#fields + 1] = tostring(ce - cs)
+  end
+  if #fields > 0 then redis.call('HSET', KEYS[5], unpack(fields)) end
 end
 
 -- 4. release

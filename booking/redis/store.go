@@ -18,6 +18,9 @@ import (
 const (
 	DefaultPrefix  = "resv"
 	DefaultTimeout = 500 * time.Millisecond
+	// DefaultPoolSize is the connection pool size ClientOptions sets when the URL names none: room for 64
+	// concurrent callers (an instance serving many conversations at once) without waiting for a connection.
+	DefaultPoolSize = 64
 )
 
 // Options configure a [Store].
@@ -104,8 +107,9 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// ClientOptions sets the timeouts and retry policy Open uses on o: dial (one attempt), read and write time out
-// after timeout, waiting for a pooled connection after 2 × timeout, the client honours context deadlines, and
+// ClientOptions sets the pool size, timeouts and retry policy Open uses on o: [DefaultPoolSize] connections unless
+// o (the URL's pool_size) names a size, dial (one attempt), read and write time out after timeout, waiting for a
+// pooled connection after 2 × timeout, the client honours context deadlines, and
 // commands are not retried (a retried commit whose first reply was lost would report a false conflict; callers retry with
 // idempotency keys instead).
 func ClientOptions(o *goredis.Options, timeout time.Duration) {
@@ -120,6 +124,9 @@ func ClientOptions(o *goredis.Options, timeout time.Duration) {
 	o.ContextTimeoutEnabled = true
 	o.MaxRetries = -1
 	o.DisableIdentity = true // CLIENT SETINFO needs Redis 7.2; skip the failing round trip on 7.0
+	if o.PoolSize == 0 {
+		o.PoolSize = DefaultPoolSize
+	}
 }
 
 // redactURLError drops the URL text (which may hold a password) that net/url errors carry.

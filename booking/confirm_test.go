@@ -1,0 +1,149 @@
+package booking_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/booking/memory"
+	"github.com/reservations/reservations/booking/storetest"
+)
+
+// countingStore counts the reads the core makes, to hold the write path to its round trips.
+type countingStore struct {
+	booking.Store
+	mu    sync.Mutex
+	reads map[string]int
+	// beforeCommit, when set, runs once before the next Commit (a concurrent writer getting there first).
+	beforeCommit func()
+}
+
+func (s *countingStore) count(op string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads[op]++
+}
+
+func (s *countingStore) take() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reads
+	s.reads = map[string]int{}
+	return r
+}
+
+func (s *countingStore) Booking(ctx context.Context, id string) (booking.Booking, error) {
+	s.count("Booking")
+	return s.Store.Booking(ctx, id)
+}
+
+func (s *countingStore) Hold(ctx context.Context, id string) (booking.Hold, error) {
+	s.count("Hold")
+	return s.Store.Hold(ctx, id)
+}
+
+func (s *countingStore) BookingsByUser(ctx context.Context, userID string, since time.Time) ([]booking.Booking, error) {
+	s.count("BookingsByUser")
+	return s.Store.BookingsByUser(ctx, userID, since)
+}
+
+func (s *countingStore) Idempotency(ctx context.Context, merchantID, key string, now time.Time) (booking.IdempotencyRecord, bool, error) {
+	s.count("Idempotency")
+	return s.Store.Idempotency(ctx, merchantID, key, now)
+}
+
+func (s *countingStore) Commit(ctx context.Context, m *booking.Mutation) error {
+	s.count("Commit")
+	if f := s.beforeCommit; f != nil {
+		s.beforeCommit = nil
+		f()
+	}
+	return s.Store.Commit(ctx, m)
+}
+
+// TestConfirmReads checks what ConfirmHold reads from the store: a live hold costs one hold read (plus the user's
+// bookings when there is a user) before the commit, never a booking read; a hold already confirmed, or confirmed
+// by a concurrent call between the read and the commit, answers with that booking.
+func TestConfirmReads(t *testing.T) {
+	st := &countingStore{Store: memory.New(), reads: map[string]int{}}
+	clock := storetest.NewClock(monday)
+	core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	hold := func(user string) booking.Hold {
+		t.Helper()
+		h, err := core.PlaceHold(ctx, booking.HoldRequest{MerchantID: "sample-bistro", Start: lt(2026, 3, 3, "19:00"), PartySize: 2, UserID: user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.take()
+		return h
+	}
+	confirm := func(h booking.Hold) (booking.Booking, error) {
+		return core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: "sample-bistro", HoldID: h.ID,
+			Customer: booking.Customer{Name: "Ada"}, Source: booking.SourceAssistant})
+	}
+	same := func(a, b map[string]int) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for k, v := range a {
+			if b[k] != v {
+				return false
+			}
+		}
+		return true
+	}
+
+	cases := []struct {
+		name      string
+		user      string
+		confirmed bool // confirm once before the measured call
+		race      bool // a concurrent confirmation commits between the measured call's reads and its commit
+		want      map[string]int
+	}{
+		{"live hold, no user", "", false, false, map[string]int{"Hold": 1, "Commit": 1}},
+		{"live hold with a user", "u1", false, false, map[string]int{"Hold": 1, "BookingsByUser": 1, "Commit": 1}},
+		{"already confirmed", "", true, false, map[string]int{"Hold": 1, "Booking": 1}},
+		// The concurrent confirmation's own hold read and commit are counted too.
+		{"confirmed concurrently", "", false, true, map[string]int{"Hold": 2, "Commit": 2, "Booking": 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := hold(c.user)
+			var first booking.Booking
+			if c.confirmed {
+				var err error
+				if first, err = confirm(h); err != nil {
+					t.Fatal(err)
+				}
+				st.take()
+			}
+			if c.race {
+				st.beforeCommit = func() {
+					var err error
+					if first, err = confirm(h); err != nil {
+						t.Errorf("concurrent confirmation: %v", err)
+					}
+				}
+			}
+			b, err := confirm(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.ID != h.ID || b.Status != booking.StatusConfirmed || b.Customer.UserID != c.user {
+				t.Fatalf("booking %+v for hold %s", b, h.ID)
+			}
+			if (c.confirmed || c.race) && b.ConfirmationCode != first.ConfirmationCode {
+				t.Fatalf("got confirmation code %s, want the first confirmation's %s", b.ConfirmationCode, first.ConfirmationCode)
+			}
+			if got := st.take(); !same(got, c.want) {
+				t.Fatalf("store calls %v, want %v", got, c.want)
+			}
+		})
+	}
+}

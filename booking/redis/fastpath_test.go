@@ -1,0 +1,202 @@
+package redis
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// TestEncodeEntryMatchesJSON checks that the outbox entry encoding that reuses the booking's JSON writes exactly
+// what json.Marshal writes, and that entryJSON has every field of booking.OutboxEntry under the same name.
+func TestEncodeEntryMatchesJSON(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	b := newBooking("b1", "m1", "u1", t0.Add(48*time.Hour), 2)
+	b.GoogleOrderID, b.Reason = "order-1", "moved \"early\" <by> staff"
+	full := entryFor(b, booking.ChangeReschedule, t0)
+	full.Reason, full.Attempts, full.LeaseOwner, full.LastError = "a reason", 3, "worker-1", "HTTP 503"
+	full.LeaseUntil, full.DeliveredAt = t0.Add(time.Minute).In(paris), t0.Add(2*time.Minute)
+	other := *b
+	other.Version = 7
+
+	cases := []struct {
+		name string
+		e    booking.OutboxEntry
+		b    *booking.Booking // the mutation's booking
+	}{
+		{"the commit's own booking", entryFor(b, booking.ChangeCreated, t0), b},
+		{"every field set", full, b},
+		{"another version of the booking", entryFor(b, booking.ChangeCreated, t0), &other},
+		{"no booking in the mutation", entryFor(b, booking.ChangeCreated, t0), nil},
+		{"same instant in another zone", func() booking.OutboxEntry {
+			e := entryFor(b, booking.ChangeCreated, t0)
+			e.Booking.Start = e.Booking.Start.In(paris)
+			return e
+		}(), b},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want, err := json.Marshal(c.e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bJS []byte
+			if c.b != nil {
+				if bJS, err = json.Marshal(c.b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := encodeEntry(&c.e, c.b, bJS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("encodeEntry:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+
+	tags := func(v any) []string {
+		typ := reflect.TypeOf(v)
+		out := make([]string, typ.NumField())
+		for i := range out {
+			out[i] = typ.Field(i).Name + " " + typ.Field(i).Tag.Get("json")
+		}
+		return out
+	}
+	if got, want := tags(entryJSON{}), tags(booking.OutboxEntry{}); !slices.Equal(got, want) {
+		t.Fatalf("entryJSON fields %v, booking.OutboxEntry fields %v", got, want)
+	}
+}
+
+// TestBookingsByUserMerchantsNotKnownHere reads a user's bookings through a Store that wrote to none, one, or
+// more merchants than it guesses: bookings at merchants only another Store wrote to are found all the same, and
+// a known merchant where the user has no booking adds nothing.
+func TestBookingsByUserMerchantsNotKnownHere(t *testing.T) {
+	c := newClient(t)
+	prefix := randomPrefix(t)
+	writer := openStoreWith(t, c, prefix)
+	start := t0.Add(48 * time.Hour)
+	for i := range 3 {
+		m := fmt.Sprintf("m%d", i)
+		createBooking(t, writer, newBooking("u-"+m, m, "u1", start.Add(time.Duration(i)*time.Hour), 2), 40, t0)
+	}
+	cases := []struct {
+		name     string
+		commitTo []string // merchants the reading Store commits to first (an unrelated user's booking)
+	}{
+		{"knows no merchant", nil},
+		{"knows one of them", []string{"m1"}},
+		{"knows a merchant without the user", []string{"other"}},
+		{"knows them all", []string{"m0", "m1", "m2"}},
+		{"knows too many to guess", []string{"m0", "m1", "m2", "x1", "x2", "x3"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			reader := New(c, Options{Prefix: prefix, Timeout: testTimeout})
+			for i, m := range tc.commitTo {
+				createBooking(t, reader, newBooking(fmt.Sprintf("%s-%s-%d", tc.name, m, i), m, "someone-else", start, 1), 40, t0)
+			}
+			got, err := reader.BookingsByUser(tctx(t), "u1", t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, want := bookingIDs(got), []string{"u-m0", "u-m1", "u-m2"}; !slices.Equal(g, want) {
+				t.Fatalf("bookings of u1: %v, want %v", g, want)
+			}
+			got, err = reader.BookingsByUser(tctx(t), "nobody", t0)
+			if err != nil || len(got) != 0 {
+				t.Fatalf("bookings of a user without any: %v, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestSpeculativeReadNoScript runs the pipelined SMEMBERS + script read with a script Redis has never seen (as
+// after a restart or SCRIPT FLUSH, which this test does not issue on a shared server): the NOSCRIPT reply loads
+// the script and the read is answered all the same.
+func TestSpeculativeReadNoScript(t *testing.T) {
+	c := newClient(t)
+	s := openStoreWith(t, c, randomPrefix(t))
+	createBooking(t, s, newBooking("b1", "m1", "u1", t0.Add(48*time.Hour), 2), 40, t0)
+	fresh := goredis.NewScript(lexBookingsSrc + "\n-- " + randomPrefix(t)) // a SHA the server does not know
+	members, replies, err := s.smembersWith(tctx(t), s.userKey("u1"), fresh, 1, func(int) scriptCall {
+		k := s.mk("m1")
+		return scriptCall{keys: []string{k.ux(), k.bj()}, args: []any{"u1"}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(members, []string{"m1"}) {
+		t.Fatalf("members %v, want [m1]", members)
+	}
+	got, err := decodeBookings(replies[0], func(*booking.Booking) bool { return true }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := bookingIDs(got); !slices.Equal(g, []string{"b1"}) {
+		t.Fatalf("bookings %v, want [b1]", g)
+	}
+}
+
+// TestClientOptionsPoolSize checks that Open's client has room for many concurrent callers unless the URL sets
+// its own pool size.
+func TestClientOptionsPoolSize(t *testing.T) {
+	cases := []struct {
+		url  string
+		want int
+	}{
+		{"redis://127.0.0.1:6379/0", DefaultPoolSize},
+		{"redis://127.0.0.1:6379/0?pool_size=7", 7},
+	}
+	for _, c := range cases {
+		o, err := goredis.ParseURL(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ClientOptions(o, 0)
+		if o.PoolSize != c.want {
+			t.Errorf("%s: PoolSize %d, want %d", c.url, o.PoolSize, c.want)
+		}
+	}
+}
+
+// BenchmarkBookingsByUser reads the bookings of users with three bookings each at one merchant, 32 callers at a
+// time (the "what are my reservations" turn); reports reads/s.
+func BenchmarkBookingsByUser(b *testing.B) {
+	c := newClient(b)
+	s := openStoreWith(b, c, randomPrefix(b))
+	const users = 200
+	start := t0.Add(48 * time.Hour)
+	for u := range users {
+		for k := range 3 {
+			id := fmt.Sprintf("b-%d-%d", u, k)
+			createBooking(b, s, newBooking(id, "m1", fmt.Sprintf("u%d", u), start.Add(time.Duration(k)*24*time.Hour), 2), 1<<20, t0)
+		}
+	}
+	ctx := tctx(b)
+	b.SetParallelism(16) // 32 callers on 2 cores
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			u := fmt.Sprintf("u%d", n.Add(1)%users)
+			bs, err := s.BookingsByUser(ctx, u, t0)
+			if err != nil || len(bs) != 3 {
+				b.Errorf("bookings of %s: %d, %v", u, len(bs), err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+}
