@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"sync"
 )
 
 // MaxRequestBytes is the largest request body the App reads (1 MiB); a larger one is answered 413.
@@ -82,7 +84,10 @@ func (a *App) serveHTTP(w http.ResponseWriter, r *http.Request, env Envelope, v 
 			return
 		}
 	}
-	body, status, err := readBody(w, r)
+	bp := bodyBufs.Get().(*[]byte)
+	defer putBodyBuf(bp)
+	body, status, err := readBody(w, r, (*bp)[:0])
+	*bp = body
 	if err != nil {
 		writeError(w, status, err.Error())
 		return
@@ -102,29 +107,68 @@ func (a *App) serveHTTP(w http.ResponseWriter, r *http.Request, env Envelope, v 
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
+	_, _ = w.Write(out) // a Writer does not keep out (io.Writer), so its buffer can be reused
+	c.releaseResponse()
 }
 
-// readBody reads the request body through the MaxRequestBytes limit.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+// bodyBufs holds request body buffers between turns. The parsers copy what they keep (strings, RawMessage
+// members), so a body's buffer is reused as soon as its turn is answered; one that grew past maxPooledBody is
+// dropped instead.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledBody = 64 << 10
+
+func putBodyBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooledBody {
+		*bp = (*bp)[:0]
+		bodyBufs.Put(bp)
+	}
+}
+
+// readBody reads the request body through the MaxRequestBytes limit, appending to buf (whose grown form it
+// returns in every case, for the pool).
+func readBody(w http.ResponseWriter, r *http.Request, buf []byte) ([]byte, int, error) {
 	if r.ContentLength > MaxRequestBytes {
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", MaxRequestBytes)
+		return buf, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", MaxRequestBytes)
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + 1)
+	if n := int(r.ContentLength) + 1; r.ContentLength > 0 && cap(buf)-len(buf) < n {
+		buf = slices.Grow(buf, n)
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	// With a Content-Length the server's body reader ends after it (at most MaxRequestBytes, checked above); the
+	// LimitedReader only guards handlers given other bodies. Without one, MaxBytesReader also tells the server
+	// to close the connection when the client sends too much. (Both are called by their concrete types, so the
+	// LimitedReader stays on the stack.)
+	lr := io.LimitedReader{R: r.Body, N: MaxRequestBytes + 1}
+	var mbr io.ReadCloser
+	if r.ContentLength < 0 {
+		mbr = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
+	}
+	var err error
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 4<<10)
+		}
+		var n int
+		if mbr != nil {
+			n, err = mbr.Read(buf[len(buf):cap(buf)])
+		} else {
+			n, err = lr.Read(buf[len(buf):cap(buf)])
+		}
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			break
+		}
+	}
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", MaxRequestBytes)
-	case err != nil:
-		return nil, http.StatusBadRequest, fmt.Errorf("reading request body: %w", err)
-	case buf.Len() == 0:
-		return nil, http.StatusBadRequest, errors.New("empty request body")
+	case errors.As(err, &tooBig), len(buf) > MaxRequestBytes:
+		return buf, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", MaxRequestBytes)
+	case err != io.EOF:
+		return buf, http.StatusBadRequest, fmt.Errorf("reading request body: %w", err)
+	case len(buf) == 0:
+		return buf, http.StatusBadRequest, errors.New("empty request body")
 	}
-	return buf.Bytes(), http.StatusOK, nil
+	return buf, http.StatusOK, nil
 }
 
 // Answer runs the handler for c's intent and returns the encoded response. When there is no handler, the

@@ -156,6 +156,8 @@ type Conv struct {
 
 	data *Storage
 	user *Storage
+	// dataStore and userStore are where data and user point when the turn starts (one allocation with c).
+	dataStore, userStore Storage
 	// warnings are problems with the request's state that were tolerated (logged by the App, no content).
 	warnings []string
 
@@ -166,6 +168,8 @@ type Conv struct {
 	cache    []byte
 	cacheKey [3]int
 	cacheErr error
+	// outBuf is the pooled buffer cache lives in, when the fast encoder wrote it (see releaseResponse).
+	outBuf *[]byte
 }
 
 // ParseDialogflow parses a Dialogflow ES v2 webhook request. Errors wrap ErrMalformedRequest.
@@ -205,7 +209,8 @@ func ParseDialogflow(body []byte) (*Conv, error) {
 			c.warnings = append(c.warnings, "conversation data in "+AppDataContext+" is not a string; starting empty")
 		}
 	}
-	c.data = newStorage(data, 0)
+	c.dataStore = Storage{values: data}
+	c.data = &c.dataStore
 	if err := c.initPayload(); err != nil {
 		return nil, err
 	}
@@ -231,7 +236,8 @@ func ParseActionsSDK(body []byte) (*Conv, error) {
 			c.warnings = append(c.warnings, "conversation token is not {\"data\":{…}}; starting empty")
 		}
 	}
-	c.data = newStorage(data, 0)
+	c.dataStore = Storage{values: data}
+	c.data = &c.dataStore
 	if err := c.initPayload(); err != nil {
 		return nil, err
 	}
@@ -247,7 +253,8 @@ func (c *Conv) initPayload() error {
 			c.warnings = append(c.warnings, "user storage is not {\"data\":{…}}; starting empty")
 		}
 	}
-	c.user = newStorage(user, MaxUserStorageBytes)
+	c.userStore = Storage{values: user, limit: MaxUserStorageBytes}
+	c.user = &c.userStore
 	if c.app == nil || len(c.app.Inputs) == 0 {
 		return nil
 	}

@@ -19,6 +19,11 @@
 // languageCode, intent names) are written even when empty, so a request re-encodes as it came; proto3 reads
 // an empty string and an absent one alike.
 //
+// Requests are decoded with goccy/go-json, encoding/json deciding whenever that fails (so errors and accepted
+// input are encoding/json's). Responses are written by an append encoder (encode.go) that writes exactly what
+// encoding/json.Marshal writes for these types, falling back to encoding/json for values it does not know and
+// on any error; tests compare the two byte for byte. See docs/benchmarks.md.
+//
 // # The conversation
 //
 // [App] parses a request into a [Conv] and calls the [Handler] registered for the intent's display name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -94,4 +95,33 @@ func FuzzActionsSDKRequest(f *testing.F) {
 	app := NewApp(nil)
 	app.Fallback(exercise)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzTurn(t, app, EnvelopeActionsSDK, body) })
+}
+
+// FuzzStorageParse checks that the conversation data and user storage parsers (goccy/go-json with
+// encoding/json as the judge) accept and store exactly what encoding/json alone does.
+func FuzzStorageParse(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"cart":{"party":4,"when":"7 PM"}}`, `{ "a" : [1, 2 ] , "a":null}`, `{"a":1,}`,
+		`{"a":1}x`, `{"\u0041":"\ud800"}`, `{"\ud800":1}`, `{"\ud83d\ude00":1}`, "{\"\xff\":1}", `{"a":01}`, `[]`, `null`, `{"data":{"uid":"u"}}`, `{"data":null}`,
+		`{"data":"x"}`, `{"data":{"a":1e400}}`, `{"DATA":{"a":1}}`, `{"data":{"a":1},"data":{"b":2}}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, gotOK := parseDataObject(raw)
+		want, wantOK := parseDataObjectStd(raw)
+		if gotOK != wantOK || !reflect.DeepEqual(got, want) {
+			t.Fatalf("parseDataObject(%q) = %q, %v; encoding/json: %q, %v", raw, got, gotOK, want, wantOK)
+		}
+		var w struct {
+			Data json.RawMessage `json:"data"`
+		}
+		wantOK = raw == "" || json.Unmarshal([]byte(raw), &w) == nil
+		want = nil
+		if wantOK && len(w.Data) > 0 && string(w.Data) != "null" {
+			want, wantOK = parseDataObjectStd(string(w.Data))
+		}
+		got, gotOK = parseWrapped(raw)
+		if gotOK != wantOK || !reflect.DeepEqual(got, want) {
+			t.Fatalf("parseWrapped(%q) = %q, %v; encoding/json: %q, %v", raw, got, gotOK, want, wantOK)
+		}
+	})
 }

@@ -114,6 +114,9 @@ type decisionSpec struct {
 	OrderOptions        *OrderOptions        `json:"orderOptions,omitempty"`
 	PresentationOptions *PresentationOptions `json:"presentationOptions,omitempty"`
 	PaymentParameters   json.RawMessage      `json:"paymentParameters,omitempty"`
+
+	// order is the proposal's order, which the response encoder writes with orders.Order.AppendJSON.
+	order *orders.Order
 }
 
 type requirementsSpec struct {
@@ -317,17 +320,24 @@ func (c *Conv) ProposeOrder(p Proposal) error {
 	if err := p.Order.Validate(); err != nil {
 		return fmt.Errorf("propose order: %w", err)
 	}
-	spec := &decisionSpec{
+	// One allocation holds the spec, the order it refers to and the default presentation options.
+	a := &struct {
+		spec  decisionSpec
+		order orders.Order
+		pres  PresentationOptions
+	}{order: p.Order, pres: PresentationOptions{ActionDisplayName: ActionReserve}}
+	a.spec = decisionSpec{
 		Type:                TypeTransactionDecisionValueSpec,
-		Order:               p.Order.JSONValue(),
+		Order:               a.order.JSONValue(),
 		OrderOptions:        p.OrderOptions,
 		PresentationOptions: p.PresentationOptions,
 		PaymentParameters:   p.PaymentParameters,
+		order:               &a.order,
 	}
-	if spec.PresentationOptions == nil {
-		spec.PresentationOptions = &PresentationOptions{ActionDisplayName: ActionReserve}
+	if a.spec.PresentationOptions == nil {
+		a.spec.PresentationOptions = &a.pres
 	}
-	return c.setSystemIntent(IntentTransactionDecision, spec)
+	return c.setSystemIntent(IntentTransactionDecision, &a.spec)
 }
 
 func (c *Conv) setSystemIntent(intent string, data any) error {
@@ -439,7 +449,8 @@ func (c *Conv) checkSize() error {
 // SDK AppResponse. It fails when the answer breaks a rule (ErrResponseTooLarge, ErrSimpleResponseRequired,
 // ErrEmptyResponse, a system intent on a closed conversation). The encoding is kept until the next change made
 // through c (builders, Data, UserStorage), so the size checks of the builders and the final answer cost one
-// encoding; this is why values handed to the builders must not be modified afterwards.
+// encoding; this is why values handed to the builders must not be modified afterwards. When the App serves the
+// turn, the returned bytes are valid until it has written the response: copy them to keep them longer.
 func (c *Conv) Response() ([]byte, error) {
 	key := [3]int{c.gen, c.data.version, c.user.version}
 	if c.cache != nil || c.cacheErr != nil {
@@ -453,6 +464,8 @@ func (c *Conv) Response() ([]byte, error) {
 }
 
 func (c *Conv) encode() ([]byte, error) {
+	// An earlier encoding's buffer is not reused: the bytes Response returned then may still be held.
+	c.outBuf = nil
 	r := &c.resp
 	switch {
 	case r.closed && r.system != nil:
@@ -469,14 +482,27 @@ func (c *Conv) encode() ([]byte, error) {
 	} else {
 		v = c.webhookResponse()
 	}
-	b, err := json.Marshal(v)
+	b, bp, err := marshalResponse(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	if len(b) > MaxResponseBytes {
+		if bp != nil {
+			releaseBuf(bp)
+		}
 		return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, len(b))
 	}
+	c.outBuf = bp
 	return b, nil
+}
+
+// releaseResponse hands the buffer of the last encoding back for reuse; the bytes Response returned must not
+// be used afterwards. Only the App calls it, once the response is written.
+func (c *Conv) releaseResponse() {
+	if c.outBuf != nil {
+		releaseBuf(c.outBuf)
+		c.outBuf, c.cache, c.cacheErr = nil, nil, nil
+	}
 }
 
 func (c *Conv) richResponse() *RichResponse {
@@ -487,16 +513,24 @@ func (c *Conv) richResponse() *RichResponse {
 }
 
 func (c *Conv) webhookResponse() *WebhookResponse {
-	g := &GooglePayload{
+	// One allocation for the three levels.
+	a := &struct {
+		w WebhookResponse
+		p WebhookPayload
+		g GooglePayload
+	}{g: GooglePayload{
 		ExpectUserResponse: !c.resp.closed,
 		RichResponse:       c.richResponse(),
 		SystemIntent:       c.resp.system,
 		ResetUserStorage:   c.resp.resetUser,
-	}
+	}}
+	g := &a.g
 	if c.user.Changed() {
 		g.UserStorage = c.user.wrapped()
 	}
-	w := &WebhookResponse{Payload: &WebhookPayload{Google: g}}
+	a.p.Google = g
+	w := &a.w
+	w.Payload = &a.p
 	if texts := c.texts(); len(texts) > 0 {
 		w.FulfillmentText = strings.Join(texts, " ")
 		w.FulfillmentMessages = make([]Message, len(texts))

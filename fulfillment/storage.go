@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // MaxUserStorageBytes is the largest user storage Google keeps: 10,000 bytes of the encoded {"data":{…}}
@@ -29,10 +33,8 @@ type Storage struct {
 	version int // counts changes, for the response cache
 }
 
+// newStorage returns a storage of values (nil for none: the map is made by the first Set).
 func newStorage(values map[string]json.RawMessage, limit int) *Storage {
-	if values == nil {
-		values = map[string]json.RawMessage{}
-	}
 	return &Storage{values: values, limit: limit}
 }
 
@@ -131,6 +133,9 @@ func (s *Storage) Set(key string, v any) error {
 		return nil
 	}
 	s.beforeChange()
+	if s.values == nil {
+		s.values = map[string]json.RawMessage{}
+	}
 	s.values[key] = raw
 	if s.limit > 0 {
 		if n := len(s.wrapped()); n > s.limit {
@@ -165,24 +170,64 @@ func (s *Storage) Clear() {
 }
 
 // parseDataObject decodes a JSON object string into storage values. ok is false when raw is not a JSON object.
+//
+// It decodes with github.com/goccy/go-json (the conversation data and user storage arrive on every turn, and
+// encoding/json took as long for them as for the rest of the request), and gives encoding/json the last word:
+// raw must pass json.Valid, and whenever the fast decoder refuses it or hands back a value encoding/json would
+// not accept, raw is decoded again by encoding/json, so what is accepted and what is stored are encoding/json's.
 func parseDataObject(raw string) (map[string]json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &m); err != nil || m == nil {
-		return nil, false
+	b := []byte(raw)
+	if !json.Valid(b) {
+		return nil, false // encoding/json's Unmarshal checks this first too
 	}
-	// Store values compact, as Set does, so the canonical encoding does not depend on the sender's spacing.
-	var buf bytes.Buffer
-	for k, v := range m {
-		buf.Reset()
-		if err := json.Compact(&buf, v); err == nil && buf.Len() != len(v) {
-			m[k] = bytes.Clone(buf.Bytes())
-		}
+	if !utf8.ValidString(raw) || strings.Contains(raw, `\u`) {
+		// Keys with invalid UTF-8 or \u escapes (surrogates) are decoded differently: encoding/json decides.
+		return parseDataObjectStd(raw)
+	}
+	var m map[string]json.RawMessage
+	if err := gojson.UnmarshalNoEscape(b, &m); err != nil || m == nil {
+		return parseDataObjectStd(raw)
+	}
+	if !compactValues(m) {
+		return parseDataObjectStd(raw)
 	}
 	return m, true
 }
 
+// parseDataObjectStd is parseDataObject with encoding/json alone.
+func parseDataObjectStd(raw string) (map[string]json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &m); err != nil || m == nil {
+		return nil, false
+	}
+	compactValues(m)
+	return m, true
+}
+
+// compactValues stores the values compact, as Set does, so the canonical encoding does not depend on the
+// sender's spacing. It reports false when a value is not valid JSON (left as it was). A value without any
+// whitespace byte is compact already (Compact only removes whitespace) and is left alone.
+func compactValues(m map[string]json.RawMessage) bool {
+	var buf bytes.Buffer
+	ok := true
+	for k, v := range m {
+		if !bytes.ContainsAny(v, " \t\r\n") && json.Valid(v) {
+			continue
+		}
+		buf.Reset()
+		switch err := json.Compact(&buf, v); {
+		case err != nil:
+			ok = false
+		case buf.Len() != len(v):
+			m[k] = bytes.Clone(buf.Bytes())
+		}
+	}
+	return ok
+}
+
 // parseWrapped decodes a {"data":{…}} string (user storage, conversation token). An empty string is an
-// empty storage; ok is false when raw is present but not of that form.
+// empty storage; ok is false when raw is present but not of that form. Like parseDataObject, it decodes with
+// goccy/go-json and lets encoding/json decide whenever that fails.
 func parseWrapped(raw string) (map[string]json.RawMessage, bool) {
 	if raw == "" {
 		return nil, true
@@ -190,8 +235,15 @@ func parseWrapped(raw string) (map[string]json.RawMessage, bool) {
 	var w struct {
 		Data json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal([]byte(raw), &w); err != nil {
+	b := []byte(raw)
+	if !json.Valid(b) {
 		return nil, false
+	}
+	if err := gojson.UnmarshalNoEscape(b, &w); err != nil {
+		w.Data = nil
+		if err := json.Unmarshal([]byte(raw), &w); err != nil {
+			return nil, false
+		}
 	}
 	if len(w.Data) == 0 || string(w.Data) == "null" {
 		return nil, true

@@ -258,11 +258,49 @@ func (m Messages) Say(id MsgID, args Args) string {
 	if len(args) == 0 {
 		return text
 	}
-	pairs := make([]string, 0, 2*len(args))
-	for k, v := range args {
-		pairs = append(pairs, "{"+k+"}", v)
+	for k := range args {
+		if strings.ContainsAny(k, "{}") {
+			// Not a placeholder name fill can find: let a Replacer match it as written.
+			pairs := make([]string, 0, 2*len(args))
+			for k, v := range args {
+				pairs = append(pairs, "{"+k+"}", v)
+			}
+			return strings.NewReplacer(pairs...).Replace(text)
+		}
 	}
-	return strings.NewReplacer(pairs...).Replace(text)
+	return fill(text, func(name string) (string, bool) {
+		v, ok := args[name]
+		return v, ok
+	})
+}
+
+// fill replaces the {name} placeholders of text that lookup knows, in one left-to-right pass (a value is not
+// searched for placeholders again), and keeps the others as written. It writes what a strings.Replacer of the
+// same "{name}" pairs writes, without building the Replacer's tables on every message.
+func fill(text string, lookup func(name string) (string, bool)) string {
+	i := strings.IndexByte(text, '{')
+	if i < 0 {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 32)
+	for i >= 0 {
+		b.WriteString(text[:i])
+		text = text[i:]
+		if j := strings.IndexAny(text[1:], "{}"); j >= 0 && text[1+j] == '}' {
+			if v, ok := lookup(text[1 : 1+j]); ok {
+				b.WriteString(v)
+				text = text[j+2:]
+				i = strings.IndexByte(text, '{')
+				continue
+			}
+		}
+		b.WriteByte('{')
+		text = text[1:]
+		i = strings.IndexByte(text, '{')
+	}
+	b.WriteString(text)
+	return b.String()
 }
 
 // Day says a date, e.g. "Monday, November 23".
@@ -278,7 +316,15 @@ func (m Messages) Clock(t time.Time) string {
 
 // When says a day and a time, e.g. "Monday, November 23 at 7 PM", in t's location.
 func (m Messages) When(t time.Time) string {
-	return strings.NewReplacer("{day}", m.Day(t), "{time}", m.Clock(t)).Replace(m.l().when)
+	return fill(m.l().when, func(name string) (string, bool) {
+		switch name {
+		case "day":
+			return m.Day(t), true
+		case "time":
+			return m.Clock(t), true
+		}
+		return "", false
+	})
 }
 
 // Weekdays says a weekday in the plural, e.g. "Mondays".

@@ -66,3 +66,35 @@ func TestYesNo(t *testing.T) {
 		}
 	}
 }
+
+// TestSayMatchesReplacer checks that Say's placeholder filling writes what a strings.Replacer of the same
+// "{name}" pairs writes, including unknown, nested, unclosed and repeated placeholders and values that look like
+// placeholders.
+func TestSayMatchesReplacer(t *testing.T) {
+	args := Args{"a": "A", "party": "{a}", "when": "", "x{": "never", "b}": "never"}
+	var pairs []string
+	for k, v := range args {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	rep := strings.NewReplacer(pairs...)
+	lookup := func(name string) (string, bool) { v, ok := args[name]; return v, ok }
+	for _, text := range []string{
+		"", "plain", "{a}", "{a}{a}", "x{a}y{party}z", "{unknown} {a}", "{{a}}", "{a", "a}", "{", "}", "{}", "{x{a}}",
+		"{when}.", "Table for {party} at {when}", "{b}}", "{x{}", "trailing {", "{a}{", "{{{a}}}", "é{a}日本",
+	} {
+		// Keys with braces are left to the Replacer by Say; fill sees only the others.
+		want := rep.Replace(text)
+		if strings.Contains(text, "{x{}") || strings.Contains(text, "{b}}") {
+			continue
+		}
+		if got := fill(text, lookup); got != want {
+			t.Errorf("fill(%q) = %q, Replacer writes %q", text, got, want)
+		}
+	}
+	m := MessagesFor("en-US")
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	at := time.Date(2026, 11, 23, 19, 30, 0, 0, la)
+	if got, want := m.When(at), "Monday, November 23 at 7:30 PM"; got != want {
+		t.Errorf("When = %q, want %q", got, want)
+	}
+}

@@ -18,12 +18,15 @@ package orders
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ReservationStatus is the state of a reservation line item (google.actions.orders.v3.verticals.reservation.
@@ -401,7 +404,18 @@ func (t Timestamp) String() string { return string(appendProtoTime(nil, t.Time))
 
 func appendProtoTime(b []byte, t time.Time) []byte {
 	t = t.UTC()
-	b = t.AppendFormat(b, "2006-01-02T15:04:05")
+	// "2006-01-02T15:04:05", written digit by digit for the years JSON allows (AppendFormat interprets its
+	// layout on every call, and pads such years to 4 digits the same way).
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	if year < 0 || year > 9999 {
+		b = t.AppendFormat(b, "2006-01-02T15:04:05")
+	} else {
+		b = append(b, byte('0'+year/1000%10), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+			byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+			byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+			byte('0'+sec/10), byte('0'+sec%10))
+	}
 	ns := t.Nanosecond()
 	digits := 9
 	switch {
@@ -546,4 +560,608 @@ func appendExtraFields(b []byte, extra map[string]json.RawMessage, known map[str
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// The append encoders below write an order exactly as encoding/json writes it (same field order, omitempty and
+// omitzero rules, HTML-safe string escaping, the MarshalJSON forms of Micros and Timestamp, RawMessage members
+// compacted), without reflection: a proposal or receipt is mostly an order, and encoding/json spends most of a
+// webhook turn's encoding time walking these types. Tests compare them byte for byte with encoding/json.
+
+// AppendJSON appends o's JSON encoding (what json.Marshal(o) writes) to b. On error b is returned unchanged
+// in length; the error is the one encoding/json reports in other words (a timestamp out of range, invalid JSON
+// in a verbatim member).
+func (o *Order) AppendJSON(b []byte) ([]byte, error) {
+	if len(o.Extra) > 0 {
+		m, err := o.MarshalJSON()
+		if err != nil {
+			return b, err
+		}
+		return AppendRawJSON(b, m)
+	}
+	if !o.finiteCoordinates() {
+		return b, errors.New("coordinates: NaN or infinite value")
+	}
+	start := len(b)
+	var err error
+	b = append(b, '{')
+	b = appendStrField(b, start, `"googleOrderId":`, o.GoogleOrderID)
+	b = appendStrField(b, start, `"merchantOrderId":`, o.MerchantOrderID)
+	b = appendStrField(b, start, `"userVisibleOrderId":`, o.UserVisibleOrderID)
+	b = appendStrField(b, start, `"userVisibleStateLabel":`, o.UserVisibleStateLabel)
+	if o.BuyerInfo != nil {
+		b = append(sep(b, start), `"buyerInfo":`...)
+		b = o.BuyerInfo.appendJSON(b)
+	}
+	if o.Image != nil {
+		b = append(sep(b, start), `"image":`...)
+		b = o.Image.appendJSON(b)
+	}
+	if b, err = appendTimeField(b, start, `"createTime":`, o.CreateTime); err != nil {
+		return b[:start], err
+	}
+	if b, err = appendTimeField(b, start, `"lastUpdateTime":`, o.LastUpdateTime); err != nil {
+		return b[:start], err
+	}
+	if o.TransactionMerchant != nil {
+		b = append(sep(b, start), `"transactionMerchant":`...)
+		b = o.TransactionMerchant.appendJSON(b)
+	}
+	if o.Contents != nil {
+		b = append(sep(b, start), `"contents":{`...)
+		if o.Contents.LineItems != nil {
+			b = append(b, `"lineItems":[`...)
+			for i := range o.Contents.LineItems {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				if b, err = o.Contents.LineItems[i].appendJSON(b); err != nil {
+					return b[:start], err
+				}
+			}
+			b = append(b, ']')
+		}
+		b = append(b, '}')
+	}
+	if o.PriceAttributes != nil {
+		b = append(sep(b, start), `"priceAttributes":`...)
+		b = appendPriceAttributes(b, o.PriceAttributes)
+	}
+	if o.FollowUpActions != nil {
+		b = append(sep(b, start), `"followUpActions":`...)
+		if b, err = appendActions(b, o.FollowUpActions); err != nil {
+			return b[:start], err
+		}
+	}
+	b = appendStrField(b, start, `"termsOfServiceUrl":`, o.TermsOfServiceURL)
+	b = appendStrField(b, start, `"note":`, o.Note)
+	for _, r := range [...]struct {
+		name string
+		raw  json.RawMessage
+	}{
+		{`"paymentData":`, o.PaymentData}, {`"promotions":`, o.Promotions}, {`"disclosures":`, o.Disclosures},
+		{`"purchase":`, o.Purchase}, {`"ticket":`, o.Ticket}, {`"vertical":`, o.Vertical},
+	} {
+		if b, err = appendRawField(b, start, r.name, r.raw); err != nil {
+			return b[:start], err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// finiteCoordinates reports whether every coordinate in o is a finite number (encoding/json refuses others).
+func (o *Order) finiteCoordinates() bool {
+	finite := func(l *Location) bool {
+		if l == nil || l.Coordinates == nil {
+			return true
+		}
+		c := l.Coordinates
+		return !math.IsNaN(c.Latitude) && !math.IsInf(c.Latitude, 0) && !math.IsNaN(c.Longitude) && !math.IsInf(c.Longitude, 0)
+	}
+	if m := o.TransactionMerchant; m != nil && !finite(m.Address) {
+		return false
+	}
+	if o.Contents != nil {
+		for i := range o.Contents.LineItems {
+			li := &o.Contents.LineItems[i]
+			if li.Provider != nil && !finite(li.Provider.Address) {
+				return false
+			}
+			if li.Reservation != nil && !finite(li.Reservation.Location) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// AppendJSON appends u's JSON encoding (what json.Marshal(u) writes) to b.
+func (u *OrderUpdate) AppendJSON(b []byte) ([]byte, error) {
+	start := len(b)
+	var err error
+	b = append(b, '{')
+	b = appendStrField(b, start, `"type":`, string(u.Type))
+	if u.Order != nil {
+		b = append(sep(b, start), `"order":`...)
+		if b, err = u.Order.AppendJSON(b); err != nil {
+			return b[:start], err
+		}
+	}
+	b = appendStrField(b, start, `"updateMask":`, u.UpdateMask)
+	if n := u.UserNotification; n != nil {
+		b = append(sep(b, start), `"userNotification":`...)
+		s := len(b)
+		b = append(b, '{')
+		b = appendStrField(b, s, `"title":`, n.Title)
+		b = appendStrField(b, s, `"text":`, n.Text)
+		b = append(b, '}')
+	}
+	b = appendStrField(b, start, `"reason":`, u.Reason)
+	return append(b, '}'), nil
+}
+
+func (li *LineItem) appendJSON(b []byte) ([]byte, error) {
+	start := len(b)
+	var err error
+	b = append(b, '{')
+	b = appendStrField(b, start, `"id":`, li.ID)
+	b = appendStrField(b, start, `"name":`, li.Name)
+	b = appendStrField(b, start, `"userVisibleStateLabel":`, li.UserVisibleStateLabel)
+	if li.Provider != nil {
+		b = append(sep(b, start), `"provider":`...)
+		b = li.Provider.appendJSON(b)
+	}
+	if li.PriceAttributes != nil {
+		b = append(sep(b, start), `"priceAttributes":`...)
+		b = appendPriceAttributes(b, li.PriceAttributes)
+	}
+	if li.FollowUpActions != nil {
+		b = append(sep(b, start), `"followUpActions":`...)
+		if b, err = appendActions(b, li.FollowUpActions); err != nil {
+			return b, err
+		}
+	}
+	if li.Recipients != nil {
+		b = append(sep(b, start), `"recipients":[`...)
+		for i := range li.Recipients {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = li.Recipients[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if li.Image != nil {
+		b = append(sep(b, start), `"image":`...)
+		b = li.Image.appendJSON(b)
+	}
+	b = appendStrField(b, start, `"description":`, li.Description)
+	if li.Notes != nil {
+		b = append(sep(b, start), `"notes":`...)
+		b = appendStrings(b, li.Notes)
+	}
+	if b, err = appendRawField(b, start, `"disclosures":`, li.Disclosures); err != nil {
+		return b, err
+	}
+	if b, err = appendRawField(b, start, `"vertical":`, li.Vertical); err != nil {
+		return b, err
+	}
+	if b, err = appendRawField(b, start, `"purchase":`, li.Purchase); err != nil {
+		return b, err
+	}
+	if r := li.Reservation; r != nil {
+		b = append(sep(b, start), `"reservation":`...)
+		if b, err = r.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func (r *Reservation) appendJSON(b []byte) ([]byte, error) {
+	start := len(b)
+	b = append(b, '{')
+	b = appendStrField(b, start, `"status":`, string(r.Status))
+	b = appendStrField(b, start, `"userVisibleStatusLabel":`, r.UserVisibleStatusLabel)
+	b = appendStrField(b, start, `"type":`, string(r.Type))
+	if r.ReservationTime != nil {
+		b = append(sep(b, start), `"reservationTime":`...)
+		b = r.ReservationTime.appendJSON(b)
+	}
+	if r.UserAcceptableTimeRange != nil {
+		b = append(sep(b, start), `"userAcceptableTimeRange":`...)
+		b = r.UserAcceptableTimeRange.appendJSON(b)
+	}
+	b = appendStrField(b, start, `"confirmationCode":`, r.ConfirmationCode)
+	if r.PartySize != 0 {
+		b = append(sep(b, start), `"partySize":`...)
+		b = strconv.AppendInt(b, int64(r.PartySize), 10)
+	}
+	if r.StaffFacilitators != nil {
+		b = append(sep(b, start), `"staffFacilitators":[`...)
+		for i := range r.StaffFacilitators {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			f := &r.StaffFacilitators[i]
+			s := len(b)
+			b = append(b, '{')
+			b = appendStrField(b, s, `"name":`, f.Name)
+			if f.Image != nil {
+				b = append(sep(b, s), `"image":`...)
+				b = f.Image.appendJSON(b)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if r.Location != nil {
+		b = append(sep(b, start), `"location":`...)
+		b = r.Location.appendJSON(b)
+	}
+	b, err := appendRawField(b, start, `"extension":`, r.Extension)
+	if err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+func (t *Time) appendJSON(b []byte) []byte {
+	start := len(b)
+	b = append(b, '{')
+	b = appendStrField(b, start, `"timeIso8601":`, t.TimeISO8601)
+	return append(b, '}')
+}
+
+func (m *Merchant) appendJSON(b []byte) []byte {
+	start := len(b)
+	b = append(b, '{')
+	b = appendStrField(b, start, `"id":`, m.ID)
+	b = appendStrField(b, start, `"name":`, m.Name)
+	if m.Image != nil {
+		b = append(sep(b, start), `"image":`...)
+		b = m.Image.appendJSON(b)
+	}
+	if m.PhoneNumbers != nil {
+		b = append(sep(b, start), `"phoneNumbers":`...)
+		b = appendPhoneNumbers(b, m.PhoneNumbers)
+	}
+	if m.Address != nil {
+		b = append(sep(b, start), `"address":`...)
+		b = m.Address.appendJSON(b)
+	}
+	return append(b, '}')
+}
+
+func appendPhoneNumbers(b []byte, ps []PhoneNumber) []byte {
+	b = append(b, '[')
+	for i := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		p := &ps[i]
+		s := len(b)
+		b = append(b, '{')
+		b = appendStrField(b, s, `"e164PhoneNumber":`, p.E164PhoneNumber)
+		b = appendStrField(b, s, `"extension":`, p.Extension)
+		b = appendStrField(b, s, `"preferredDomesticCarrierCode":`, p.PreferredDomesticCarrierCode)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func (u *UserInfo) appendJSON(b []byte) []byte {
+	start := len(b)
+	b = append(b, '{')
+	b = appendStrField(b, start, `"email":`, u.Email)
+	b = appendStrField(b, start, `"firstName":`, u.FirstName)
+	b = appendStrField(b, start, `"lastName":`, u.LastName)
+	b = appendStrField(b, start, `"displayName":`, u.DisplayName)
+	if u.PhoneNumbers != nil {
+		b = append(sep(b, start), `"phoneNumbers":`...)
+		b = appendPhoneNumbers(b, u.PhoneNumbers)
+	}
+	return append(b, '}')
+}
+
+func (im *Image) appendJSON(b []byte) []byte {
+	start := len(b)
+	b = append(b, '{')
+	b = appendStrField(b, start, `"url":`, im.URL)
+	b = appendStrField(b, start, `"accessibilityText":`, im.AccessibilityText)
+	if im.Height != 0 {
+		b = append(sep(b, start), `"height":`...)
+		b = strconv.AppendInt(b, int64(im.Height), 10)
+	}
+	if im.Width != 0 {
+		b = append(sep(b, start), `"width":`...)
+		b = strconv.AppendInt(b, int64(im.Width), 10)
+	}
+	return append(b, '}')
+}
+
+func (l *Location) appendJSON(b []byte) []byte {
+	start := len(b)
+	b = append(b, '{')
+	if c := l.Coordinates; c != nil {
+		b = append(sep(b, start), `"coordinates":{"latitude":`...)
+		b = AppendJSONFloat(b, c.Latitude)
+		b = append(b, `,"longitude":`...)
+		b = AppendJSONFloat(b, c.Longitude)
+		b = append(b, '}')
+	}
+	b = appendStrField(b, start, `"formattedAddress":`, l.FormattedAddress)
+	b = appendStrField(b, start, `"zipCode":`, l.ZipCode)
+	b = appendStrField(b, start, `"city":`, l.City)
+	if p := l.PostalAddress; p != nil {
+		b = append(sep(b, start), `"postalAddress":`...)
+		s := len(b)
+		b = append(b, '{')
+		if p.Revision != 0 {
+			b = append(sep(b, s), `"revision":`...)
+			b = strconv.AppendInt(b, int64(p.Revision), 10)
+		}
+		b = appendStrField(b, s, `"regionCode":`, p.RegionCode)
+		b = appendStrField(b, s, `"languageCode":`, p.LanguageCode)
+		b = appendStrField(b, s, `"postalCode":`, p.PostalCode)
+		b = appendStrField(b, s, `"sortingCode":`, p.SortingCode)
+		b = appendStrField(b, s, `"administrativeArea":`, p.AdministrativeArea)
+		b = appendStrField(b, s, `"locality":`, p.Locality)
+		b = appendStrField(b, s, `"sublocality":`, p.Sublocality)
+		if p.AddressLines != nil {
+			b = append(sep(b, s), `"addressLines":`...)
+			b = appendStrings(b, p.AddressLines)
+		}
+		if p.Recipients != nil {
+			b = append(sep(b, s), `"recipients":`...)
+			b = appendStrings(b, p.Recipients)
+		}
+		b = appendStrField(b, s, `"organization":`, p.Organization)
+		b = append(b, '}')
+	}
+	b = appendStrField(b, start, `"name":`, l.Name)
+	b = appendStrField(b, start, `"phoneNumber":`, l.PhoneNumber)
+	b = appendStrField(b, start, `"notes":`, l.Notes)
+	b = appendStrField(b, start, `"placeId":`, l.PlaceID)
+	return append(b, '}')
+}
+
+func appendActions(b []byte, as []Action) ([]byte, error) {
+	b = append(b, '[')
+	for i := range as {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		a := &as[i]
+		s := len(b)
+		b = append(b, '{')
+		b = appendStrField(b, s, `"type":`, string(a.Type))
+		b = appendStrField(b, s, `"title":`, a.Title)
+		if u := a.OpenURLAction; u != nil {
+			b = append(sep(b, s), `"openUrlAction":`...)
+			us := len(b)
+			b = append(b, '{')
+			b = appendStrField(b, us, `"url":`, u.URL)
+			var err error
+			if b, err = appendRawField(b, us, `"androidApp":`, u.AndroidApp); err != nil {
+				return b, err
+			}
+			b = appendStrField(b, us, `"urlTypeHint":`, string(u.URLTypeHint))
+			b = append(b, '}')
+		}
+		if m := a.ActionMetadata; m != nil {
+			b = append(sep(b, s), `"actionMetadata":`...)
+			ms := len(b)
+			b = append(b, '{')
+			var err error
+			if b, err = appendTimeField(b, ms, `"expireTime":`, m.ExpireTime); err != nil {
+				return b, err
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+func appendPriceAttributes(b []byte, ps []PriceAttribute) []byte {
+	b = append(b, '[')
+	for i := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		p := &ps[i]
+		s := len(b)
+		b = append(b, '{')
+		b = appendStrField(b, s, `"type":`, string(p.Type))
+		b = appendStrField(b, s, `"name":`, p.Name)
+		b = appendStrField(b, s, `"id":`, p.ID)
+		b = appendStrField(b, s, `"state":`, string(p.State))
+		if m := p.Amount; m != nil {
+			b = append(sep(b, s), `"amount":`...)
+			ms := len(b)
+			b = append(b, '{')
+			b = appendStrField(b, ms, `"currencyCode":`, m.CurrencyCode)
+			if m.AmountInMicros != 0 {
+				b = append(sep(b, ms), `"amountInMicros":"`...)
+				b = strconv.AppendInt(b, int64(m.AmountInMicros), 10)
+				b = append(b, '"')
+			}
+			b = append(b, '}')
+		}
+		if p.AmountMillipercentage != 0 {
+			b = append(sep(b, s), `"amountMillipercentage":`...)
+			b = strconv.AppendInt(b, int64(p.AmountMillipercentage), 10)
+		}
+		if p.TaxIncluded {
+			b = append(sep(b, s), `"taxIncluded":true`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// sep appends the comma before a member of the object that starts at b[start], unless it is the first member.
+func sep(b []byte, start int) []byte {
+	if len(b) > start+1 {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendStrField appends an omitempty string member.
+func appendStrField(b []byte, start int, name, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = append(sep(b, start), name...)
+	return AppendJSONString(b, v)
+}
+
+// appendTimeField appends an omitzero Timestamp member.
+func appendTimeField(b []byte, start int, name string, t Timestamp) ([]byte, error) {
+	if t.IsZero() {
+		return b, nil
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return b, fmt.Errorf("timestamp year %d out of range", y)
+	}
+	b = append(sep(b, start), name...)
+	b = append(b, '"')
+	b = appendProtoTime(b, t.Time)
+	return append(b, '"'), nil
+}
+
+// appendRawField appends an omitempty json.RawMessage member.
+func appendRawField(b []byte, start int, name string, raw json.RawMessage) ([]byte, error) {
+	if len(raw) == 0 {
+		return b, nil
+	}
+	n := len(b)
+	b = append(sep(b, start), name...)
+	out, err := AppendRawJSON(b, raw)
+	if err != nil {
+		return b[:n], err
+	}
+	return out, nil
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// AppendRawJSON appends raw as encoding/json writes a json.RawMessage or a MarshalJSON result inside a
+// document: compacted, with <, >, &, U+2028 and U+2029 escaped. It fails when raw is not valid JSON.
+func AppendRawJSON(b, raw []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return b, fmt.Errorf("invalid JSON: %w", err)
+	}
+	out := bytes.NewBuffer(b)
+	json.HTMLEscape(out, buf.Bytes())
+	return out.Bytes(), nil
+}
+
+// AppendJSONFloat appends f as encoding/json writes a float64 (ES6 number formatting). f must be finite:
+// encoding/json refuses NaN and infinities, and callers check for them.
+func AppendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9, as encoding/json writes it.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// jsonSafe marks the ASCII bytes encoding/json writes as they are in a string with HTML escaping on: printable,
+// and none of " \ < > &. Bytes from utf8.RuneSelf up are false (they need the UTF-8 checks).
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// hasJSONSpecial reports whether any of the 8 bytes of s is one AppendJSONString must look at (not jsonSafe),
+// testing them at once in a 64-bit word.
+func hasJSONSpecial(s string) bool {
+	_ = s[7] // one bounds check for the eight loads below
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	zero := func(x uint64) uint64 { return (x - lo) & ^x & hi } // high bit set in the bytes of x that are 0
+	// Bytes ≥ 0x80, bytes < 0x20, and the five characters that are escaped.
+	special := w&hi | (w-lo*0x20)&^w&hi |
+		zero(w^(lo*'"')) | zero(w^(lo*'\\')) | zero(w^(lo*'<')) | zero(w^(lo*'>')) | zero(w^(lo*'&'))
+	return special != 0
+}
+
+// AppendJSONString appends s as a JSON string exactly as encoding/json's Marshal writes it: HTML-safe (<, > and
+// & as \u003c…), control characters escaped, invalid UTF-8 replaced by \ufffd, U+2028 and U+2029 escaped.
+func AppendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && !hasJSONSpecial(s[i:i+8]) {
+			i += 8
+			continue
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -1,8 +1,10 @@
 package orders
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -345,6 +347,71 @@ func TestUserInfoName(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.u.Name(); got != tt.want {
 			t.Errorf("Name() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestAppendJSONStringMatchesEncodingJSON puts every byte value at every position of strings around the 8-byte
+// word the fast scan tests, plus runes encoding/json treats specially, and compares with encoding/json.
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	var inputs []string
+	for n := range 20 {
+		base := strings.Repeat("a", n)
+		for pos := range n {
+			for c := range 256 {
+				inputs = append(inputs, base[:pos]+string([]byte{byte(c)})+base[pos+1:])
+			}
+		}
+	}
+	inputs = append(inputs, "", "\u2028", "x\u2029y", "ab\xe2\x80", "\xe2\x80\xa8\xe2\x80\xa9", "café 日本 🍝 <b>&</b>",
+		"12345678\u2028", "1234567\xff", strings.Repeat("é", 9), "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f")
+	for _, s := range inputs {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestAppendJSONFloatMatchesEncodingJSON compares the float formatting at encoding/json's cut-offs.
+func TestAppendJSONFloatMatchesEncodingJSON(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, 123456789e12, -1e-300, 5e-324,
+		1.7976931348623157e308, 37.422, -122.084} {
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendJSONFloat(nil, f); !bytes.Equal(got, want) {
+			t.Errorf("AppendJSONFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+// FuzzAppendJSONString checks the string encoder against encoding/json on any input.
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("Tom's \"café\" <b>&amp;</b> \\ \x00\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := AppendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// TestTimestampStringMatchesTimeFormat checks the digit-by-digit time formatting against time.Format.
+func TestTimestampStringMatchesTimeFormat(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(999, 2, 3, 4, 5, 6, 7, time.UTC),
+		time.Date(2019, 7, 17, 18, 25, 30, 184000000, time.UTC), time.Date(2024, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", -7*3600)),
+		time.Date(9999, 12, 31, 23, 59, 59, 1000, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		got := TimestampOf(tm).String()
+		want := tm.UTC().Format("2006-01-02T15:04:05")
+		if len(got) < len(want) || got[:len(want)] != want {
+			t.Errorf("Timestamp(%v).String() = %q, want prefix %q", tm, got, want)
 		}
 	}
 }

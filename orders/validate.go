@@ -104,34 +104,45 @@ func (o *Order) validate(v *validator, prefix string) {
 	vertical := ""
 	for i := range items {
 		li := &items[i]
-		// The line item's path is built once per item; the checks below only extend it on failure.
-		p := indexed(prefix+"contents.lineItems", i)
-		v.req(p, ".id", li.ID)
-		v.long(p, ".id", li.ID, MaxLineItemIDLen)
-		v.req(p, ".name", li.Name)
-		v.long(p, ".name", li.Name, MaxLineItemNameLen)
-		validateActions(v, p, ".followUpActions", li.FollowUpActions)
-		validatePrices(v, p, ".priceAttributes", li.PriceAttributes)
-
-		var kind string
+		// A line item is checked with an empty path first, so a valid one costs no path strings; the checks
+		// run again with its path only when one failed.
+		var probe validator
+		kind := validateLineItem(&probe, "", li)
+		if len(probe.errs) > 0 {
+			kind = validateLineItem(v, indexed(prefix+"contents.lineItems", i), li)
+		}
 		switch {
-		case li.Reservation != nil && len(li.Purchase) > 0:
-			v.add(p, "has both a reservation and a purchase")
-			continue
-		case li.Reservation != nil:
-			kind = verticalReservation
-			validateReservation(v, p+".reservation", li.Reservation)
-		case len(li.Purchase) > 0:
-			kind = verticalPurchase
-		default:
-			v.add(p+".reservation", "required")
-			continue
-		}
-		if vertical == "" {
+		case kind == "":
+		case vertical == "":
 			vertical = kind
-		} else if kind != vertical {
-			v.add(p, "is a %s but line item 0 is a %s: all line items must be of one vertical", kind, vertical)
+		case kind != vertical:
+			v.add(indexed(prefix+"contents.lineItems", i),
+				"is a %s but line item 0 is a %s: all line items must be of one vertical", kind, vertical)
 		}
+	}
+}
+
+// validateLineItem checks one line item whose path is p, and returns its vertical ("" when it has none or
+// both).
+func validateLineItem(v *validator, p string, li *LineItem) string {
+	v.req(p, ".id", li.ID)
+	v.long(p, ".id", li.ID, MaxLineItemIDLen)
+	v.req(p, ".name", li.Name)
+	v.long(p, ".name", li.Name, MaxLineItemNameLen)
+	validateActions(v, p, ".followUpActions", li.FollowUpActions)
+	validatePrices(v, p, ".priceAttributes", li.PriceAttributes)
+	switch {
+	case li.Reservation != nil && len(li.Purchase) > 0:
+		v.add(p, "has both a reservation and a purchase")
+		return ""
+	case li.Reservation != nil:
+		validateReservation(v, p+".reservation", li.Reservation)
+		return verticalReservation
+	case len(li.Purchase) > 0:
+		return verticalPurchase
+	default:
+		v.add(p+".reservation", "required")
+		return ""
 	}
 }
 
@@ -183,16 +194,19 @@ func validateActions(v *validator, prefix, name string, actions []Action) {
 
 func validatePrices(v *validator, prefix, name string, prices []PriceAttribute) {
 	for i, pa := range prices {
-		pp := indexed(prefix+name, i)
+		// The path is built only for a failed check.
+		pp := func() string { return indexed(prefix+name, i) }
 		if pa.Type == "" || pa.Type == PriceTypeUnspecified {
-			v.add(pp+".type", "required")
+			v.add(pp()+".type", "required")
 		}
-		v.req(pp, ".name", pa.Name)
+		if strings.TrimSpace(pa.Name) == "" {
+			v.add(pp()+".name", "required")
+		}
 		if pa.State == "" || pa.State == PriceStateUnspecified {
-			v.add(pp+".state", "required")
+			v.add(pp()+".state", "required")
 		}
 		if pa.Amount != nil && utf8.RuneCountInString(pa.Amount.CurrencyCode) != 3 {
-			v.add(pp+".amount.currencyCode", "not a 3-letter ISO 4217 code")
+			v.add(pp()+".amount.currencyCode", "not a 3-letter ISO 4217 code")
 		}
 	}
 }
