@@ -2,13 +2,13 @@ package fulfillment
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/reservations/reservations/internal/jsontest"
 )
 
 const seedDir = "../testdata/seed001"
@@ -62,67 +62,6 @@ func dig(t testing.TB, v any, path ...any) any {
 	return v
 }
 
-// jsonDiff lists the differences between two generic JSON values, one line per path.
-func jsonDiff(path string, want, got any) []string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: want object, got %s", path, short(got))}
-		}
-		keys := make([]string, 0, len(w)+len(g))
-		for k := range w {
-			keys = append(keys, k)
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		var out []string
-		for _, k := range keys {
-			wv, inW := w[k]
-			gv, inG := g[k]
-			switch {
-			case !inG:
-				out = append(out, fmt.Sprintf("%s.%s: missing (want %s)", path, k, short(wv)))
-			case !inW:
-				out = append(out, fmt.Sprintf("%s.%s: unexpected %s", path, k, short(gv)))
-			default:
-				out = append(out, jsonDiff(path+"."+k, wv, gv)...)
-			}
-		}
-		return out
-	case []any:
-		g, ok := got.([]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: want array, got %s", path, short(got))}
-		}
-		if len(w) != len(g) {
-			return []string{fmt.Sprintf("%s: want %d elements, got %d: %s", path, len(w), len(g), short(got))}
-		}
-		var out []string
-		for i := range w {
-			out = append(out, jsonDiff(fmt.Sprintf("%s[%d]", path, i), w[i], g[i])...)
-		}
-		return out
-	default:
-		if !reflect.DeepEqual(want, got) {
-			return []string{fmt.Sprintf("%s: want %s, got %s", path, short(want), short(got))}
-		}
-		return nil
-	}
-}
-
-func short(v any) string {
-	b, _ := json.Marshal(v)
-	if len(b) > 160 {
-		return string(b[:157]) + "..."
-	}
-	return string(b)
-}
-
 // assertJSON fails unless got decodes to the same data as want (compared with reflect.DeepEqual), listing the
 // differing paths.
 func assertJSON(t testing.TB, want, got any) {
@@ -130,7 +69,7 @@ func assertJSON(t testing.TB, want, got any) {
 	if reflect.DeepEqual(want, got) {
 		return
 	}
-	d := jsonDiff("$", want, got)
+	d := jsontest.Diff("$", want, got)
 	if len(d) == 0 {
 		d = []string{"values differ"}
 	}
