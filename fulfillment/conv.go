@@ -11,7 +11,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // Envelope says which webhook protocol a conversation turn came in.
@@ -131,7 +131,7 @@ type TransactionDecision struct {
 	Decision Decision
 	// Order is the accepted order as Google sends it back (with googleOrderId and buyerInfo); nil unless
 	// Decision is ORDER_ACCEPTED.
-	Order *orders.Order
+	Order *orderv3.Order
 	// Name and Email are the buyer's, from Order.buyerInfo (personal data: never log them).
 	Name, Email string
 	// DeliveryAddress is set only for DELIVERY_ADDRESS_UPDATED; kept verbatim.
@@ -276,7 +276,7 @@ func (c *Conv) initPayload() error {
 		case ArgTransactionDecisionValue:
 			var ext struct {
 				TransactionDecision Decision        `json:"transactionDecision"`
-				Order               *orders.Order   `json:"order"`
+				Order               *orderv3.Order  `json:"order"`
 				DeliveryAddress     json.RawMessage `json:"deliveryAddress"`
 			}
 			if err := decodeExtension(a, &ext); err != nil {

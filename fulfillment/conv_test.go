@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 const session = "projects/p/agent/sessions/s1"
@@ -341,9 +341,9 @@ func TestAcceptedDecision(t *testing.T) {
 				t.Errorf("sandbox %v verified %v locale %q conv %q", c.Sandbox(), c.UserVerified(), c.Locale(), c.ConversationID())
 			}
 			// The receipt echoes the accepted order with the new status.
-			o.Contents.LineItems[0].Reservation.Status = orders.ReservationConfirmed
+			o.Contents.LineItems[0].Reservation.Status = orderv3.ReservationConfirmed
 			c.Ask("You're booked.")
-			if err := c.OrderUpdate(orders.Snapshot(*o, "Reservation confirmed")); err != nil {
+			if err := c.OrderUpdate(orderv3.Snapshot(*o, "Reservation confirmed")); err != nil {
 				t.Fatal(err)
 			}
 			b, err := c.Response()
@@ -577,7 +577,7 @@ func TestResponseRules(t *testing.T) {
 // TestOrderUpdateNeedsSimpleResponse: a receipt is refused unless a simple response comes first in the same
 // rich response.
 func TestOrderUpdateNeedsSimpleResponse(t *testing.T) {
-	u := orders.Snapshot(orders.Order{MerchantOrderID: "m1"}, "confirmed")
+	u := orderv3.Snapshot(orderv3.Order{MerchantOrderID: "m1"}, "confirmed")
 	for _, env := range []Envelope{EnvelopeDialogflow, EnvelopeActionsSDK} {
 		body := dialogflowTurn(t, "x", nil, "")
 		if env == EnvelopeActionsSDK {
@@ -587,11 +587,11 @@ func TestOrderUpdateNeedsSimpleResponse(t *testing.T) {
 		if err := c.OrderUpdate(u); !errors.Is(err, ErrSimpleResponseRequired) {
 			t.Fatalf("%v: OrderUpdate first: err = %v", env, err)
 		}
-		if err := c.OrderUpdate(orders.OrderUpdate{}); !errors.Is(err, ErrSimpleResponseRequired) {
+		if err := c.OrderUpdate(orderv3.OrderUpdate{}); !errors.Is(err, ErrSimpleResponseRequired) {
 			t.Fatalf("%v: err = %v", env, err)
 		}
 		c.Ask("Done!")
-		if err := c.OrderUpdate(orders.OrderUpdate{}); err == nil {
+		if err := c.OrderUpdate(orderv3.OrderUpdate{}); err == nil {
 			t.Errorf("%v: update without order accepted", env)
 		}
 		if err := c.OrderUpdate(u); err != nil {
@@ -618,7 +618,7 @@ func TestResponseSizeLimit(t *testing.T) {
 	if err := c.ProposeOrder(Proposal{Order: o}); !errors.Is(err, ErrResponseTooLarge) {
 		t.Fatalf("ProposeOrder: err = %v", err)
 	}
-	if err := c.OrderUpdate(orders.Snapshot(o, "")); !errors.Is(err, ErrResponseTooLarge) {
+	if err := c.OrderUpdate(orderv3.Snapshot(o, "")); !errors.Is(err, ErrResponseTooLarge) {
 		t.Fatalf("OrderUpdate: err = %v", err)
 	}
 	r := respond(t, c) // still sendable: nothing was added

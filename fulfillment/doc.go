@@ -11,7 +11,7 @@
 // would not help where it matters: dialogflowpb's WebhookRequest carries originalDetectIntentRequest.payload and
 // WebhookResponse.payload as an opaque google.protobuf.Struct, and no Go types exist for the Actions on Google
 // v2 payload (AppRequest, AppResponse, rich responses, system intents) or for transactions and orders v3 (the
-// official types are generated for Node.js and Java only). The order model lives in package orders.
+// official types are generated for Node.js and Java only). The order model lives in package orders/orderv3.
 //
 // The request types name every field the Assistant sends for this flow; parts that are opaque to this service
 // (argument extensions, device location, other rich-response items) are json.RawMessage so they survive a

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // The response encoder: it writes a WebhookResponse or AppResponse byte for byte as encoding/json's Marshal
@@ -73,14 +73,14 @@ func appendStrField(b []byte, start int, name, v string) []byte {
 	if v == "" {
 		return b
 	}
-	return orders.AppendJSONString(append(sep(b, start), name...), v)
+	return orderv3.AppendJSONString(append(sep(b, start), name...), v)
 }
 
 func appendRawField(b []byte, start int, name string, raw json.RawMessage) ([]byte, error) {
 	if len(raw) == 0 {
 		return b, nil
 	}
-	return orders.AppendRawJSON(append(sep(b, start), name...), raw)
+	return orderv3.AppendRawJSON(append(sep(b, start), name...), raw)
 }
 
 func appendBoolField(b []byte, start int, name string, v bool) []byte {
@@ -99,7 +99,7 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = orders.AppendJSONString(b, s)
+		b = orderv3.AppendJSONString(b, s)
 	}
 	return append(b, ']')
 }
@@ -146,9 +146,9 @@ func appendWebhookResponse(b []byte, w *WebhookResponse) ([]byte, error) {
 	}
 	if e := w.FollowupEventInput; e != nil {
 		b = append(sep(b, start), `"followupEventInput":{"name":`...)
-		b = orders.AppendJSONString(b, e.Name)
+		b = orderv3.AppendJSONString(b, e.Name)
 		if e.LanguageCode != "" {
-			b = orders.AppendJSONString(append(b, `,"languageCode":`...), e.LanguageCode)
+			b = orderv3.AppendJSONString(append(b, `,"languageCode":`...), e.LanguageCode)
 		}
 		if e.Parameters != nil {
 			if b, err = appendAny(append(b, `,"parameters":`...), e.Parameters); err != nil {
@@ -188,7 +188,7 @@ func appendMessage(b []byte, m *Message) ([]byte, error) {
 }
 
 func appendContext(b []byte, c *Context) ([]byte, error) {
-	b = orders.AppendJSONString(append(b, `{"name":`...), c.Name)
+	b = orderv3.AppendJSONString(append(b, `{"name":`...), c.Name)
 	if c.LifespanCount != 0 {
 		b = strconv.AppendInt(append(b, `,"lifespanCount":`...), int64(c.LifespanCount), 10)
 	}
@@ -210,7 +210,7 @@ func appendGooglePayload(b []byte, g *GooglePayload) ([]byte, error) {
 		}
 	}
 	if g.SystemIntent != nil {
-		b = orders.AppendJSONString(append(b, `,"systemIntent":{"intent":`...), g.SystemIntent.Intent)
+		b = orderv3.AppendJSONString(append(b, `,"systemIntent":{"intent":`...), g.SystemIntent.Intent)
 		if g.SystemIntent.Data != nil {
 			if b, err = appendSpec(append(b, `,"data":`...), g.SystemIntent.Data); err != nil {
 				return b, err
@@ -219,7 +219,7 @@ func appendGooglePayload(b []byte, g *GooglePayload) ([]byte, error) {
 		b = append(b, '}')
 	}
 	if g.UserStorage != "" {
-		b = orders.AppendJSONString(append(b, `,"userStorage":`...), g.UserStorage)
+		b = orderv3.AppendJSONString(append(b, `,"userStorage":`...), g.UserStorage)
 	}
 	if g.ResetUserStorage {
 		b = append(b, `,"resetUserStorage":true`...)
@@ -290,7 +290,7 @@ func appendExpectedInput(b []byte, in *ExpectedInput) ([]byte, error) {
 				b = append(b, ',')
 			}
 			pi := &in.PossibleIntents[i]
-			b = orders.AppendJSONString(append(b, `{"intent":`...), pi.Intent)
+			b = orderv3.AppendJSONString(append(b, `{"intent":`...), pi.Intent)
 			if pi.InputValueData != nil {
 				if b, err = appendSpec(append(b, `,"inputValueData":`...), pi.InputValueData); err != nil {
 					return b, err
@@ -349,17 +349,17 @@ func appendRichResponse(b []byte, r *RichResponse) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(orders.AppendJSONString(append(b, `{"title":`...), s.Title), '}')
+			b = append(orderv3.AppendJSONString(append(b, `{"title":`...), s.Title), '}')
 		}
 		b = append(b, ']')
 	}
 	if l := r.LinkOutSuggestion; l != nil {
-		b = orders.AppendJSONString(append(b, `,"linkOutSuggestion":{"destinationName":`...), l.DestinationName)
+		b = orderv3.AppendJSONString(append(b, `,"linkOutSuggestion":{"destinationName":`...), l.DestinationName)
 		if l.URL != "" {
-			b = orders.AppendJSONString(append(b, `,"url":`...), l.URL)
+			b = orderv3.AppendJSONString(append(b, `,"url":`...), l.URL)
 		}
 		if len(l.OpenURLAction) > 0 {
-			if b, err = orders.AppendRawJSON(append(b, `,"openUrlAction":`...), l.OpenURLAction); err != nil {
+			if b, err = orderv3.AppendRawJSON(append(b, `,"openUrlAction":`...), l.OpenURLAction); err != nil {
 				return b, err
 			}
 		}
@@ -421,14 +421,14 @@ func appendSpec(b []byte, data any) ([]byte, error) {
 		if s == nil {
 			break
 		}
-		return append(orders.AppendJSONString(append(b, `{"@type":`...), s.Type), '}'), nil
+		return append(orderv3.AppendJSONString(append(b, `{"@type":`...), s.Type), '}'), nil
 	}
 	return appendMarshal(b, data)
 }
 
 func (s *decisionSpec) appendJSON(b []byte) ([]byte, error) {
 	var err error
-	b = orders.AppendJSONString(append(b, `{"@type":`...), s.Type)
+	b = orderv3.AppendJSONString(append(b, `{"@type":`...), s.Type)
 	if b, err = s.order.AppendJSON(append(b, `,"order":`...)); err != nil {
 		return b, err
 	}
@@ -444,7 +444,7 @@ func (s *decisionSpec) appendJSON(b []byte) ([]byte, error) {
 					if i > 0 {
 						b = append(b, ',')
 					}
-					b = orders.AppendJSONString(b, string(p))
+					b = orderv3.AppendJSONString(b, string(p))
 				}
 				b = append(b, ']')
 			}
@@ -455,12 +455,12 @@ func (s *decisionSpec) appendJSON(b []byte) ([]byte, error) {
 	if p := s.PresentationOptions; p != nil {
 		b = append(b, `,"presentationOptions":{`...)
 		if p.ActionDisplayName != "" {
-			b = orders.AppendJSONString(append(b, `"actionDisplayName":`...), string(p.ActionDisplayName))
+			b = orderv3.AppendJSONString(append(b, `"actionDisplayName":`...), string(p.ActionDisplayName))
 		}
 		b = append(b, '}')
 	}
 	if len(s.PaymentParameters) > 0 {
-		if b, err = orders.AppendRawJSON(append(b, `,"paymentParameters":`...), s.PaymentParameters); err != nil {
+		if b, err = orderv3.AppendRawJSON(append(b, `,"paymentParameters":`...), s.PaymentParameters); err != nil {
 			return b, err
 		}
 	}
@@ -468,11 +468,11 @@ func (s *decisionSpec) appendJSON(b []byte) ([]byte, error) {
 }
 
 func (s *optionValueSpec) appendJSON(b []byte) []byte {
-	b = orders.AppendJSONString(append(b, `{"@type":`...), s.Type)
+	b = orderv3.AppendJSONString(append(b, `{"@type":`...), s.Type)
 	if l := s.ListSelect; l != nil {
 		b = append(b, `,"listSelect":{`...)
 		if l.Title != "" {
-			b = append(orders.AppendJSONString(append(b, `"title":`...), l.Title), ',')
+			b = append(orderv3.AppendJSONString(append(b, `"title":`...), l.Title), ',')
 		}
 		b = append(appendOptionItems(append(b, `"items":`...), l.Items), '}')
 	}
@@ -492,17 +492,17 @@ func appendOptionItems(b []byte, items []optionWire) []byte {
 			b = append(b, ',')
 		}
 		it := &items[i]
-		b = orders.AppendJSONString(append(b, `{"optionInfo":{"key":`...), it.OptionInfo.Key)
+		b = orderv3.AppendJSONString(append(b, `{"optionInfo":{"key":`...), it.OptionInfo.Key)
 		if it.OptionInfo.Synonyms != nil {
 			b = appendStrings(append(b, `,"synonyms":`...), it.OptionInfo.Synonyms)
 		}
-		b = orders.AppendJSONString(append(b, `},"title":`...), it.Title)
+		b = orderv3.AppendJSONString(append(b, `},"title":`...), it.Title)
 		if it.Description != "" {
-			b = orders.AppendJSONString(append(b, `,"description":`...), it.Description)
+			b = orderv3.AppendJSONString(append(b, `,"description":`...), it.Description)
 		}
 		if im := it.Image; im != nil {
-			b = orders.AppendJSONString(append(b, `,"image":{"url":`...), im.URL)
-			b = orders.AppendJSONString(append(b, `,"accessibilityText":`...), im.AccessibilityText)
+			b = orderv3.AppendJSONString(append(b, `,"image":{"url":`...), im.URL)
+			b = orderv3.AppendJSONString(append(b, `,"accessibilityText":`...), im.AccessibilityText)
 			if im.Height != 0 {
 				b = strconv.AppendInt(append(b, `,"height":`...), int64(im.Height), 10)
 			}
@@ -524,14 +524,14 @@ func appendAny(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return orders.AppendJSONString(b, x), nil
+		return orderv3.AppendJSONString(b, x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return b, errFallback
 		}
-		return orders.AppendJSONFloat(b, x), nil
+		return orderv3.AppendJSONFloat(b, x), nil
 	case int:
 		return strconv.AppendInt(b, int64(x), 10), nil
 	case map[string]any:
@@ -548,7 +548,7 @@ func appendAny(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(orders.AppendJSONString(b, k), ':')
+			b = append(orderv3.AppendJSONString(b, k), ':')
 			if b, err = appendAny(b, x[k]); err != nil {
 				return b, err
 			}

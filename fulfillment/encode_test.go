@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // trickyText has everything encoding/json escapes: quotes, backslashes, control characters, HTML characters,
@@ -18,52 +18,52 @@ const trickyText = "Tom's \"café\" <b>&amp;</b> \\ \x00\x01\b\f\n\r\t\x1f \u202
 
 // richOrder sets every field of the order model, with text that needs escaping and numbers at the edges of
 // encoding/json's float formatting.
-func richOrder() orders.Order {
-	img := &orders.Image{URL: "https://example.com/a.png?x=1&y=<2>", AccessibilityText: trickyText, Height: 10, Width: 20}
-	phones := []orders.PhoneNumber{{E164PhoneNumber: "+16501112222", Extension: "12", PreferredDomesticCarrierCode: "1"}, {}}
-	loc := &orders.Location{
-		Coordinates:      &orders.LatLng{Latitude: 37.42200012, Longitude: -1e-7},
+func richOrder() orderv3.Order {
+	img := &orderv3.Image{URL: "https://example.com/a.png?x=1&y=<2>", AccessibilityText: trickyText, Height: 10, Width: 20}
+	phones := []orderv3.PhoneNumber{{E164PhoneNumber: "+16501112222", Extension: "12", PreferredDomesticCarrierCode: "1"}, {}}
+	loc := &orderv3.Location{
+		Coordinates:      &orderv3.LatLng{Latitude: 37.42200012, Longitude: -1e-7},
 		FormattedAddress: trickyText, ZipCode: "94086", City: "Sunnyvale",
-		PostalAddress: &orders.PostalAddress{Revision: 1, RegionCode: "US", LanguageCode: "en", PostalCode: "94086",
+		PostalAddress: &orderv3.PostalAddress{Revision: 1, RegionCode: "US", LanguageCode: "en", PostalCode: "94086",
 			SortingCode: "x", AdministrativeArea: "CA", Locality: "Sunnyvale", Sublocality: "y",
 			AddressLines: []string{"222 Some St", trickyText}, Recipients: []string{}, Organization: "Org"},
 		Name: "n", PhoneNumber: "p", Notes: "notes", PlaceID: "pid",
 	}
-	expire := orders.TimestampOf(time.Date(2030, 1, 2, 3, 4, 5, 123456000, time.FixedZone("x", 3600)))
-	actions := []orders.Action{
-		{Type: orders.ActionCall, Title: "Call", OpenURLAction: &orders.OpenURLAction{URL: "tel:+1", AndroidApp: json.RawMessage(` { "packageName" : "a<b" } `), URLTypeHint: orders.URLTypeAMPContent},
-			ActionMetadata: &orders.ActionMetadata{ExpireTime: expire}},
-		{Type: orders.ActionViewDetails, ActionMetadata: &orders.ActionMetadata{}},
+	expire := orderv3.TimestampOf(time.Date(2030, 1, 2, 3, 4, 5, 123456000, time.FixedZone("x", 3600)))
+	actions := []orderv3.Action{
+		{Type: orderv3.ActionCall, Title: "Call", OpenURLAction: &orderv3.OpenURLAction{URL: "tel:+1", AndroidApp: json.RawMessage(` { "packageName" : "a<b" } `), URLTypeHint: orderv3.URLTypeAMPContent},
+			ActionMetadata: &orderv3.ActionMetadata{ExpireTime: expire}},
+		{Type: orderv3.ActionViewDetails, ActionMetadata: &orderv3.ActionMetadata{}},
 		{},
 	}
-	prices := []orders.PriceAttribute{
-		{Type: orders.PriceTotal, Name: "Total", ID: "t", State: orders.PriceEstimate,
-			Amount: &orders.Money{CurrencyCode: "USD", AmountInMicros: 3990000}, AmountMillipercentage: 5, TaxIncluded: true},
-		{Type: orders.PriceDiscount, Amount: &orders.Money{CurrencyCode: "EUR"}},
-		{Amount: &orders.Money{AmountInMicros: -1}},
+	prices := []orderv3.PriceAttribute{
+		{Type: orderv3.PriceTotal, Name: "Total", ID: "t", State: orderv3.PriceEstimate,
+			Amount: &orderv3.Money{CurrencyCode: "USD", AmountInMicros: 3990000}, AmountMillipercentage: 5, TaxIncluded: true},
+		{Type: orderv3.PriceDiscount, Amount: &orderv3.Money{CurrencyCode: "EUR"}},
+		{Amount: &orderv3.Money{AmountInMicros: -1}},
 	}
 	raw := json.RawMessage("{\n  \"a\": [1, 2.5e3, true, null],\n  \"h\": \"<&>\u2028\"\n}")
-	return orders.Order{
+	return orderv3.Order{
 		GoogleOrderID: "g", MerchantOrderID: "m-1", UserVisibleOrderID: "U1", UserVisibleStateLabel: trickyText,
-		BuyerInfo:      &orders.UserInfo{Email: "a@example.com", FirstName: "Ada", LastName: "L", DisplayName: trickyText, PhoneNumbers: phones},
+		BuyerInfo:      &orderv3.UserInfo{Email: "a@example.com", FirstName: "Ada", LastName: "L", DisplayName: trickyText, PhoneNumbers: phones},
 		Image:          img,
-		CreateTime:     orders.TimestampOf(time.Date(2019, 7, 17, 18, 25, 30, 184000000, time.UTC)),
-		LastUpdateTime: orders.TimestampOf(time.Date(2019, 7, 17, 18, 25, 30, 1, time.UTC)),
-		TransactionMerchant: &orders.Merchant{ID: "https://example.com", Name: trickyText, Image: img,
+		CreateTime:     orderv3.TimestampOf(time.Date(2019, 7, 17, 18, 25, 30, 184000000, time.UTC)),
+		LastUpdateTime: orderv3.TimestampOf(time.Date(2019, 7, 17, 18, 25, 30, 1, time.UTC)),
+		TransactionMerchant: &orderv3.Merchant{ID: "https://example.com", Name: trickyText, Image: img,
 			PhoneNumbers: phones, Address: loc},
-		Contents: &orders.Contents{LineItems: []orders.LineItem{
-			{ID: "LI", Name: trickyText, UserVisibleStateLabel: "s", Provider: &orders.Merchant{Name: "p", PhoneNumbers: []orders.PhoneNumber{}},
+		Contents: &orderv3.Contents{LineItems: []orderv3.LineItem{
+			{ID: "LI", Name: trickyText, UserVisibleStateLabel: "s", Provider: &orderv3.Merchant{Name: "p", PhoneNumbers: []orderv3.PhoneNumber{}},
 				PriceAttributes: prices, FollowUpActions: actions,
-				Recipients: []orders.UserInfo{{DisplayName: "r"}, {}},
+				Recipients: []orderv3.UserInfo{{DisplayName: "r"}, {}},
 				Image:      img, Description: trickyText, Notes: []string{"a", trickyText},
 				Disclosures: raw, Vertical: raw, Purchase: raw,
-				Reservation: &orders.Reservation{Status: orders.ReservationPending, UserVisibleStatusLabel: "Pending",
-					Type: orders.ReservationRestaurant, ReservationTime: &orders.Time{TimeISO8601: "2020-01-16T01:30:15.01Z"},
-					UserAcceptableTimeRange: &orders.Time{}, ConfirmationCode: "C<1>", PartySize: -6,
-					StaffFacilitators: []orders.StaffFacilitator{{Name: "John", Image: img}, {}},
-					Location:          &orders.Location{Coordinates: &orders.LatLng{Latitude: 1e21, Longitude: 0}}, Extension: raw}},
+				Reservation: &orderv3.Reservation{Status: orderv3.ReservationPending, UserVisibleStatusLabel: "Pending",
+					Type: orderv3.ReservationRestaurant, ReservationTime: &orderv3.Time{TimeISO8601: "2020-01-16T01:30:15.01Z"},
+					UserAcceptableTimeRange: &orderv3.Time{}, ConfirmationCode: "C<1>", PartySize: -6,
+					StaffFacilitators: []orderv3.StaffFacilitator{{Name: "John", Image: img}, {}},
+					Location:          &orderv3.Location{Coordinates: &orderv3.LatLng{Latitude: 1e21, Longitude: 0}}, Extension: raw}},
 			{},
-			{Recipients: []orders.UserInfo{}, Notes: []string{}, PriceAttributes: []orders.PriceAttribute{}, FollowUpActions: []orders.Action{}},
+			{Recipients: []orderv3.UserInfo{}, Notes: []string{}, PriceAttributes: []orderv3.PriceAttribute{}, FollowUpActions: []orderv3.Action{}},
 		}},
 		PriceAttributes: prices, FollowUpActions: actions,
 		TermsOfServiceURL: "https://example.com/tos?a=1&b=2", Note: trickyText,
@@ -150,8 +150,8 @@ func TestFastEncoderMatchesEncodingJSON(t *testing.T) {
 		}},
 		{"rich receipt", func(c *Conv) error {
 			c.Ask("Done")
-			return c.OrderUpdate(orders.OrderUpdate{Type: orders.OrderUpdateSnapshot, Order: &rich, UpdateMask: "a,b",
-				UserNotification: &orders.UserNotification{Title: "<t>", Text: "x"}, Reason: trickyText})
+			return c.OrderUpdate(orderv3.OrderUpdate{Type: orderv3.OrderUpdateSnapshot, Order: &rich, UpdateMask: "a,b",
+				UserNotification: &orderv3.UserNotification{Title: "<t>", Text: "x"}, Reason: trickyText})
 		}},
 		{"contexts, data and user storage", func(c *Conv) error {
 			c.Ask("ok")
@@ -287,11 +287,11 @@ func TestFastEncoderWireValues(t *testing.T) {
 	}
 
 	bad := richOrder()
-	bad.CreateTime = orders.TimestampOf(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+	bad.CreateTime = orderv3.TimestampOf(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
 	badRaw := richOrder()
 	badRaw.Contents.LineItems[0].Reservation.Extension = json.RawMessage(`{"a":`)
 	nan := richOrder()
-	nan.TransactionMerchant.Address.Coordinates = &orders.LatLng{Latitude: math.NaN()}
+	nan.TransactionMerchant.Address.Coordinates = &orderv3.LatLng{Latitude: math.NaN()}
 	inf := richOrder()
 	inf.Contents.LineItems[0].Reservation.Location.Coordinates.Longitude = math.Inf(-1)
 	fails := []struct {
@@ -306,7 +306,7 @@ func TestFastEncoderWireValues(t *testing.T) {
 		{"NaN coordinate", &AppResponse{ExpectedInputs: []ExpectedInput{{PossibleIntents: []ExpectedIntent{{
 			Intent: "x", InputValueData: &decisionSpec{Type: "t", Order: nan.JSONValue(), order: &nan}}}}}}},
 		{"infinite coordinate in a receipt", &WebhookResponse{Payload: &WebhookPayload{Google: &GooglePayload{RichResponse: &RichResponse{
-			Items: []RichItem{{StructuredResponse: &StructuredResponse{OrderUpdateV3: &orders.OrderUpdate{Order: &inf}}}}}}}}},
+			Items: []RichItem{{StructuredResponse: &StructuredResponse{OrderUpdateV3: &orderv3.OrderUpdate{Order: &inf}}}}}}}}},
 		{"invalid verbatim order member", &AppResponse{ExpectedInputs: []ExpectedInput{{PossibleIntents: []ExpectedIntent{{
 			Intent: "x", InputValueData: &decisionSpec{Type: "t", Order: badRaw.JSONValue(), order: &badRaw}}}}}}},
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // The "@type" of each system intent spec, exactly as the Assistant expects them.
@@ -80,7 +80,7 @@ const (
 
 // Proposal is a TransactionDecisionValueSpec: the order to propose and how.
 type Proposal struct {
-	Order        orders.Order
+	Order        orderv3.Order
 	OrderOptions *OrderOptions
 	// PresentationOptions default to actionDisplayName RESERVE when nil.
 	PresentationOptions *PresentationOptions
@@ -109,14 +109,14 @@ type PresentationOptions struct {
 // decisionSpec is the wire form of a Proposal.
 type decisionSpec struct {
 	Type string `json:"@type"`
-	// Order is the *orders.Order as Order.JSONValue returns it.
+	// Order is the *orderv3.Order as Order.JSONValue returns it.
 	Order               any                  `json:"order"`
 	OrderOptions        *OrderOptions        `json:"orderOptions,omitempty"`
 	PresentationOptions *PresentationOptions `json:"presentationOptions,omitempty"`
 	PaymentParameters   json.RawMessage      `json:"paymentParameters,omitempty"`
 
-	// order is the proposal's order, which the response encoder writes with orders.Order.AppendJSON.
-	order *orders.Order
+	// order is the proposal's order, which the response encoder writes with orderv3.Order.AppendJSON.
+	order *orderv3.Order
 }
 
 type requirementsSpec struct {
@@ -314,7 +314,7 @@ func (c *Conv) RequireTransaction() error {
 }
 
 // ProposeOrder shows the order preview (actions.intent.TRANSACTION_DECISION); the user's answer arrives as
-// TransactionDecision. The order must pass orders.Order.Validate. The response refers to the order's parts
+// TransactionDecision. The order must pass orderv3.Order.Validate. The response refers to the order's parts
 // (line items, merchant…): do not modify them after the call.
 func (c *Conv) ProposeOrder(p Proposal) error {
 	if err := p.Order.Validate(); err != nil {
@@ -323,7 +323,7 @@ func (c *Conv) ProposeOrder(p Proposal) error {
 	// One allocation holds the spec, the order it refers to and the default presentation options.
 	a := &struct {
 		spec  decisionSpec
-		order orders.Order
+		order orderv3.Order
 		pres  PresentationOptions
 	}{order: p.Order, pres: PresentationOptions{ActionDisplayName: ActionReserve}}
 	a.spec = decisionSpec{
@@ -358,9 +358,9 @@ func (c *Conv) setSystemIntent(intent string, data any) error {
 }
 
 // OrderUpdate adds a receipt (richResponse.items[].structuredResponse.orderUpdateV3), normally
-// orders.Snapshot of the confirmed order. A simple response must come before it: it is refused with
+// orderv3.Snapshot of the confirmed order. A simple response must come before it: it is refused with
 // ErrSimpleResponseRequired otherwise. Do not modify the order after the call.
-func (c *Conv) OrderUpdate(u orders.OrderUpdate) error {
+func (c *Conv) OrderUpdate(u orderv3.OrderUpdate) error {
 	if c.resp.simpleCount() == 0 {
 		return ErrSimpleResponseRequired
 	}

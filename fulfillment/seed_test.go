@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // TestSeedFixturesComplete makes sure no seed fixture escapes the round-trip table.
@@ -90,20 +90,20 @@ func TestOwnFixturesRoundTrip(t *testing.T) {
 }
 
 // seedOrder returns the order of a seed proposal fixture, typed.
-func seedOrder(t testing.TB, file string, path ...any) orders.Order {
+func seedOrder(t testing.TB, file string, path ...any) orderv3.Order {
 	t.Helper()
 	raw, _ := json.Marshal(dig(t, generic(t, readFile(t, file)), path...))
-	var o orders.Order
+	var o orderv3.Order
 	if err := json.Unmarshal(raw, &o); err != nil {
 		t.Fatal(err)
 	}
 	return o
 }
 
-func seedUpdate(t testing.TB, file string, path ...any) orders.OrderUpdate {
+func seedUpdate(t testing.TB, file string, path ...any) orderv3.OrderUpdate {
 	t.Helper()
 	raw, _ := json.Marshal(dig(t, generic(t, readFile(t, file)), path...))
-	var u orders.OrderUpdate
+	var u orderv3.OrderUpdate
 	if err := json.Unmarshal(raw, &u); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package fulfillment
 import (
 	"encoding/json"
 
-	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // WebhookRequest is the JSON body Dialogflow ES v2 POSTs to the webhook (google.cloud.dialogflow.v2.
@@ -281,8 +281,8 @@ type SimpleResponse struct {
 // StructuredResponse carries the order receipt. This service writes only OrderUpdateV3; the v2 OrderUpdate is
 // kept verbatim.
 type StructuredResponse struct {
-	OrderUpdateV3 *orders.OrderUpdate `json:"orderUpdateV3,omitempty"`
-	OrderUpdate   json.RawMessage     `json:"orderUpdate,omitempty"`
+	OrderUpdateV3 *orderv3.OrderUpdate `json:"orderUpdateV3,omitempty"`
+	OrderUpdate   json.RawMessage      `json:"orderUpdate,omitempty"`
 }
 
 // Suggestion is a suggestion chip (at most 25 characters, at most 8 chips).

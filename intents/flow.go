@@ -14,6 +14,7 @@ import (
 
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // maxAlternatives is how many nearest free start times are offered when the requested one is not free.
@@ -51,10 +52,10 @@ type turn struct {
 	convID      string
 	transacting bool // the surface can run Assistant transactions
 	screen      bool
-	reqResult   string        // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
-	decision    string        // TRANSACTION_DECISION_VALUE transactionDecision
-	accepted    *orders.Order // the order of an ORDER_ACCEPTED decision
-	option      string        // the OPTION key
+	reqResult   string         // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
+	decision    string         // TRANSACTION_DECISION_VALUE transactionDecision
+	accepted    *orderv3.Order // the order of an ORDER_ACCEPTED decision
+	option      string         // the OPTION key
 	userID      func() (string, error)
 
 	// State and answer.
@@ -73,9 +74,9 @@ type reply struct {
 	// requirements asks the transaction requirements check.
 	requirements bool
 	// proposal asks TRANSACTION_DECISION for the order.
-	proposal *orders.Order
+	proposal *orderv3.Order
 	// receipt is the orderUpdateV3 SNAPSHOT sent after ORDER_ACCEPTED.
-	receipt *orders.OrderUpdate
+	receipt *orderv3.OrderUpdate
 	close   bool
 }
 
@@ -433,7 +434,7 @@ func (f *flow) accept(t *turn) {
 		order = orders.Echo(*t.accepted, current)
 	}
 	_, label := orders.StatusOf(b.Status)
-	snap := orders.Snapshot(order, label)
+	snap := orderv3.Snapshot(order, label)
 	t.reply.receipt = &snap
 	f.booked(t, b, MsgReceiptConfirmed, MsgReceiptPending)
 }

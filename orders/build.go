@@ -8,12 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/orders/orderv3"
 )
-
-// ReservationStatusMask is the updateMask of an Orders API update that changes a reservation's status: the
-// comma-joined camelCase paths Google's samples send.
-const ReservationStatusMask = "lastUpdateTime,contents.lineItems.reservation.status," +
-	"contents.lineItems.reservation.userVisibleStatusLabel"
 
 // NoShowLabel is the status label of a booking whose guests did not come. OrderV3 has no no-show status, so
 // booking.StatusNoShow is reported to Google as CANCELLED with this label.
@@ -25,29 +21,29 @@ const shortIDLen = 8
 // StatusOf maps a booking status to the reservation status Google knows and a user-visible label (≤ 50
 // characters). PENDING, CONFIRMED, CANCELLED, FULFILLED, REJECTED and CHANGE_REQUESTED map to themselves;
 // NO_SHOW maps to CANCELLED labelled "No-show"; anything else to PENDING.
-func StatusOf(s booking.Status) (ReservationStatus, string) {
+func StatusOf(s booking.Status) (orderv3.ReservationStatus, string) {
 	switch s {
 	case booking.StatusConfirmed:
-		return ReservationConfirmed, "Reservation confirmed"
+		return orderv3.ReservationConfirmed, "Reservation confirmed"
 	case booking.StatusCancelled:
-		return ReservationCancelled, "Reservation cancelled"
+		return orderv3.ReservationCancelled, "Reservation cancelled"
 	case booking.StatusFulfilled:
-		return ReservationFulfilled, "Reservation fulfilled"
+		return orderv3.ReservationFulfilled, "Reservation fulfilled"
 	case booking.StatusRejected:
-		return ReservationRejected, "Reservation declined"
+		return orderv3.ReservationRejected, "Reservation declined"
 	case booking.StatusChangeRequested:
-		return ReservationChangeRequested, "Change requested"
+		return orderv3.ReservationChangeRequested, "Change requested"
 	case booking.StatusNoShow:
-		return ReservationCancelled, NoShowLabel
+		return orderv3.ReservationCancelled, NoShowLabel
 	default:
-		return ReservationPending, "Reservation pending"
+		return orderv3.ReservationPending, "Reservation pending"
 	}
 }
 
 // FromHold builds the order proposed to the user for a hold (TRANSACTION_DECISION): status PENDING, the hold id
 // as merchantOrderId (confirming the hold makes the booking with the same id, so later updates find the order),
 // and no confirmation code yet. Nil m or s are treated as empty.
-func FromHold(m *booking.Merchant, s *booking.Service, h booking.Hold) Order {
+func FromHold(m *booking.Merchant, s *booking.Service, h booking.Hold) orderv3.Order {
 	status, label := StatusOf(booking.StatusPending)
 	return build(m, s, orderInput{
 		id:        h.ID,
@@ -65,7 +61,7 @@ func FromHold(m *booking.Merchant, s *booking.Service, h booking.Hold) Order {
 // only once the booking was confirmed: it is left out while PENDING or after REJECTED), the status mapped by
 // [StatusOf], createTime and lastUpdateTime from the booking, and the customer's name and email as buyerInfo.
 // Nil m or s are treated as empty.
-func FromBooking(m *booking.Merchant, s *booking.Service, b booking.Booking) Order {
+func FromBooking(m *booking.Merchant, s *booking.Service, b booking.Booking) orderv3.Order {
 	status, label := StatusOf(b.Status)
 	in := orderInput{
 		id:        b.ID,
@@ -85,7 +81,7 @@ func FromBooking(m *booking.Merchant, s *booking.Service, b booking.Booking) Ord
 		o.UserVisibleOrderID = b.ConfirmationCode
 	}
 	if c := b.Customer; c.Name != "" || c.Email != "" {
-		o.BuyerInfo = &UserInfo{DisplayName: c.Name, Email: c.Email}
+		o.BuyerInfo = &orderv3.UserInfo{DisplayName: c.Name, Email: c.Email}
 	}
 	return o
 }
@@ -94,12 +90,12 @@ type orderInput struct {
 	id, code         string
 	start            time.Time
 	partySize        int
-	status           ReservationStatus
+	status           orderv3.ReservationStatus
 	label            string
 	created, updated time.Time
 }
 
-func build(m *booking.Merchant, s *booking.Service, in orderInput) Order {
+func build(m *booking.Merchant, s *booking.Service, in orderInput) orderv3.Order {
 	if m == nil {
 		m = &booking.Merchant{}
 	}
@@ -109,7 +105,7 @@ func build(m *booking.Merchant, s *booking.Service, in orderInput) Order {
 	if in.updated.IsZero() {
 		in.updated = in.created
 	}
-	res := &Reservation{
+	res := &orderv3.Reservation{
 		Status:                 in.status,
 		UserVisibleStatusLabel: in.label,
 		Type:                   reservationTypeOf(s.Type),
@@ -118,7 +114,7 @@ func build(m *booking.Merchant, s *booking.Service, in orderInput) Order {
 		Location:               merchantLocation(m),
 	}
 	if !in.start.IsZero() {
-		res.ReservationTime = &Time{TimeISO8601: in.start.In(merchantZone(m)).Format(time.RFC3339)}
+		res.ReservationTime = &orderv3.Time{TimeISO8601: in.start.In(merchantZone(m)).Format(time.RFC3339)}
 	}
 	name := s.Name
 	if name == "" {
@@ -128,20 +124,20 @@ func build(m *booking.Merchant, s *booking.Service, in orderInput) Order {
 	if desc == "" && m.Name != "" {
 		desc = name + " at " + m.Name
 	}
-	o := Order{
+	o := orderv3.Order{
 		MerchantOrderID:    in.id,
 		UserVisibleOrderID: shortID(in.id),
-		CreateTime:         Timestamp{in.created.UTC()},
-		LastUpdateTime:     Timestamp{in.updated.UTC()},
-		TransactionMerchant: &Merchant{
+		CreateTime:         orderv3.TimestampOf(in.created.UTC()),
+		LastUpdateTime:     orderv3.TimestampOf(in.updated.UTC()),
+		TransactionMerchant: &orderv3.Merchant{
 			ID:   m.ID,
 			Name: m.Name,
 		},
-		Contents: &Contents{LineItems: []LineItem{{
+		Contents: &orderv3.Contents{LineItems: []orderv3.LineItem{{
 			// The line item keeps the order's id: it never changes, even if the booking moves to another
 			// service, so partial updates always match it.
 			ID:          in.id,
-			Name:        clip(name, MaxLineItemNameLen),
+			Name:        clip(name, orderv3.MaxLineItemNameLen),
 			Description: desc,
 			Reservation: res,
 		}}},
@@ -149,22 +145,16 @@ func build(m *booking.Merchant, s *booking.Service, in orderInput) Order {
 		TermsOfServiceURL: m.TermsOfServiceURL,
 	}
 	if m.Phone != "" {
-		o.TransactionMerchant.PhoneNumbers = []PhoneNumber{{E164PhoneNumber: telNumber(m.Phone)}}
+		o.TransactionMerchant.PhoneNumbers = []orderv3.PhoneNumber{{E164PhoneNumber: telNumber(m.Phone)}}
 	}
 	return o
-}
-
-// Snapshot returns the receipt for o as the conversation sends it after ORDER_ACCEPTED
-// (structuredResponse.orderUpdateV3): type SNAPSHOT with the full order and a reason for the change.
-func Snapshot(o Order, reason string) OrderUpdate {
-	return OrderUpdate{Type: OrderUpdateSnapshot, Order: &o, Reason: reason}
 }
 
 // Echo returns current (the order as this service builds it now, for instance with status CONFIRMED) carrying
 // over what Google added to the accepted order: googleOrderId, paymentData, the buyerInfo when current has
 // none, and fields this model does not name. Google asks for the accepted order to be echoed back in the
 // receipt rather than rebuilt; this keeps both rules.
-func Echo(accepted, current Order) Order {
+func Echo(accepted, current orderv3.Order) orderv3.Order {
 	if accepted.GoogleOrderID != "" {
 		current.GoogleOrderID = accepted.GoogleOrderID
 	}
@@ -188,12 +178,12 @@ func Echo(accepted, current Order) Order {
 	return current
 }
 
-func reservationTypeOf(t booking.ReservationType) ReservationType {
+func reservationTypeOf(t booking.ReservationType) orderv3.ReservationType {
 	switch t {
 	case booking.TypeRestaurant:
-		return ReservationRestaurant
+		return orderv3.ReservationRestaurant
 	case booking.TypeHairdresser:
-		return ReservationHairdresser
+		return orderv3.ReservationHairdresser
 	default:
 		// Google has no type for other businesses; leaving it out means unspecified.
 		return ""
@@ -213,9 +203,9 @@ func merchantZone(m *booking.Merchant) *time.Location {
 	return time.UTC
 }
 
-func merchantLocation(m *booking.Merchant) *Location {
+func merchantLocation(m *booking.Merchant) *orderv3.Location {
 	a := m.Address
-	loc := &Location{
+	loc := &orderv3.Location{
 		Name:        m.Name,
 		PhoneNumber: m.Phone,
 		City:        a.Locality,
@@ -223,7 +213,7 @@ func merchantLocation(m *booking.Merchant) *Location {
 	}
 	if a.RegionCode != "" || a.PostalCode != "" || a.AdministrativeArea != "" || a.Locality != "" ||
 		len(a.AddressLines) > 0 {
-		loc.PostalAddress = &PostalAddress{
+		loc.PostalAddress = &orderv3.PostalAddress{
 			RegionCode:         a.RegionCode,
 			PostalCode:         a.PostalCode,
 			AdministrativeArea: a.AdministrativeArea,
@@ -234,25 +224,25 @@ func merchantLocation(m *booking.Merchant) *Location {
 			strings.TrimSpace(a.AdministrativeArea+" "+a.PostalCode)))
 		loc.FormattedAddress = strings.Join(nonEmpty(parts), ", ")
 	}
-	if *loc == (Location{}) {
+	if *loc == (orderv3.Location{}) {
 		return nil
 	}
 	return loc
 }
 
-func followUpActions(m *booking.Merchant) []Action {
-	var acts []Action
+func followUpActions(m *booking.Merchant) []orderv3.Action {
+	var acts []orderv3.Action
 	if m.URL != "" {
-		acts = append(acts, Action{Type: ActionViewDetails, Title: "View details",
-			OpenURLAction: &OpenURLAction{URL: m.URL}})
+		acts = append(acts, orderv3.Action{Type: orderv3.ActionViewDetails, Title: "View details",
+			OpenURLAction: &orderv3.OpenURLAction{URL: m.URL}})
 	}
 	if m.Phone != "" {
-		acts = append(acts, Action{Type: ActionCall, Title: clip("Call "+orDefault(m.Name, "us"), MaxActionTitleLen),
-			OpenURLAction: &OpenURLAction{URL: "tel:" + telNumber(m.Phone)}})
+		acts = append(acts, orderv3.Action{Type: orderv3.ActionCall, Title: clip("Call "+orDefault(m.Name, "us"), orderv3.MaxActionTitleLen),
+			OpenURLAction: &orderv3.OpenURLAction{URL: "tel:" + telNumber(m.Phone)}})
 	}
 	if m.Email != "" {
-		acts = append(acts, Action{Type: ActionEmail, Title: clip("Email "+orDefault(m.Name, "us"), MaxActionTitleLen),
-			OpenURLAction: &OpenURLAction{URL: "mailto:" + m.Email}})
+		acts = append(acts, orderv3.Action{Type: orderv3.ActionEmail, Title: clip("Email "+orDefault(m.Name, "us"), orderv3.MaxActionTitleLen),
+			OpenURLAction: &orderv3.OpenURLAction{URL: "mailto:" + m.Email}})
 	}
 	return acts
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/internal/jsontest"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 func sampleMerchant(t *testing.T) (*booking.Merchant, *booking.Service) {
@@ -87,7 +89,7 @@ func TestFromHold(t *testing.T) {
 	if err := json.Unmarshal([]byte(wantHoldOrder), &want); err != nil {
 		t.Fatal(err)
 	}
-	assertSameJSON(t, want, out)
+	jsontest.Equal(t, want, out)
 }
 
 func TestFromBooking(t *testing.T) {
@@ -103,17 +105,17 @@ func TestFromBooking(t *testing.T) {
 	}
 	tests := []struct {
 		status    booking.Status
-		want      ReservationStatus
+		want      orderv3.ReservationStatus
 		wantLabel string
 		wantCode  string
 	}{
-		{booking.StatusPending, ReservationPending, "Reservation pending", ""},
-		{booking.StatusConfirmed, ReservationConfirmed, "Reservation confirmed", "K7QX2M"},
-		{booking.StatusCancelled, ReservationCancelled, "Reservation cancelled", "K7QX2M"},
-		{booking.StatusFulfilled, ReservationFulfilled, "Reservation fulfilled", "K7QX2M"},
-		{booking.StatusRejected, ReservationRejected, "Reservation declined", ""},
-		{booking.StatusChangeRequested, ReservationChangeRequested, "Change requested", "K7QX2M"},
-		{booking.StatusNoShow, ReservationCancelled, "No-show", "K7QX2M"},
+		{booking.StatusPending, orderv3.ReservationPending, "Reservation pending", ""},
+		{booking.StatusConfirmed, orderv3.ReservationConfirmed, "Reservation confirmed", "K7QX2M"},
+		{booking.StatusCancelled, orderv3.ReservationCancelled, "Reservation cancelled", "K7QX2M"},
+		{booking.StatusFulfilled, orderv3.ReservationFulfilled, "Reservation fulfilled", "K7QX2M"},
+		{booking.StatusRejected, orderv3.ReservationRejected, "Reservation declined", ""},
+		{booking.StatusChangeRequested, orderv3.ReservationChangeRequested, "Change requested", "K7QX2M"},
+		{booking.StatusNoShow, orderv3.ReservationCancelled, "No-show", "K7QX2M"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
@@ -161,7 +163,7 @@ func TestFromBookingEdges(t *testing.T) {
 	    "status": "CONFIRMED", "userVisibleStatusLabel": "Reservation confirmed",
 	    "reservationTime": {"timeIso8601": "2026-01-02T03:04:05Z"}, "partySize": 1}}]}
 	}`), &want)
-	assertSameJSON(t, want, out)
+	jsontest.Equal(t, want, out)
 	if err := o.Validate(); err == nil || err.Error() != "transactionMerchant.name: required" {
 		t.Errorf("Validate() = %v", err)
 	}
@@ -203,34 +205,34 @@ func TestSnapshotAndEcho(t *testing.T) {
 
 	// What Google sends back: the proposed order plus its own fields.
 	raw, _ := json.Marshal(proposed)
-	var accepted Order
+	var accepted orderv3.Order
 	if err := json.Unmarshal(raw, &accepted); err != nil {
 		t.Fatal(err)
 	}
 	accepted.GoogleOrderID = "G-123"
 	accepted.PaymentData = json.RawMessage(`{"paymentResult":{"merchantPaymentMethodId":"x"}}`)
-	accepted.BuyerInfo = &UserInfo{DisplayName: "Jane Doe", Email: "jane@example.com"}
+	accepted.BuyerInfo = &orderv3.UserInfo{DisplayName: "Jane Doe", Email: "jane@example.com"}
 	accepted.Extra = map[string]json.RawMessage{"newGoogleField": json.RawMessage(`{"a":1}`)}
 
 	b := booking.Booking{ID: "h1", ConfirmationCode: "ABC234", Start: h.Start, PartySize: 2,
 		Status: booking.StatusConfirmed, CreatedAt: h.CreatedAt, UpdatedAt: h.CreatedAt.Add(time.Minute)}
-	receipt := Snapshot(Echo(accepted, FromBooking(m, s, b)), "Reservation confirmed.")
+	receipt := orderv3.Snapshot(Echo(accepted, FromBooking(m, s, b)), "Reservation confirmed.")
 	if err := receipt.Validate(); err != nil {
 		t.Fatalf("receipt invalid: %v", err)
 	}
 	o := receipt.Order
-	if receipt.Type != OrderUpdateSnapshot || receipt.Reason != "Reservation confirmed." {
+	if receipt.Type != orderv3.OrderUpdateSnapshot || receipt.Reason != "Reservation confirmed." {
 		t.Errorf("update = %s %q", receipt.Type, receipt.Reason)
 	}
 	if o.GoogleOrderID != "G-123" || string(o.PaymentData) == "" || o.BuyerInfo.Email != "jane@example.com" ||
 		string(o.Extra["newGoogleField"]) != `{"a":1}` {
 		t.Errorf("Google's fields not echoed: %+v", o)
 	}
-	if r := o.Contents.LineItems[0].Reservation; r.Status != ReservationConfirmed || r.ConfirmationCode != "ABC234" {
+	if r := o.Contents.LineItems[0].Reservation; r.Status != orderv3.ReservationConfirmed || r.ConfirmationCode != "ABC234" {
 		t.Errorf("reservation = %+v", r)
 	}
 	out, _ := json.Marshal(receipt)
-	var back OrderUpdate
+	var back orderv3.OrderUpdate
 	if err := json.Unmarshal(out, &back); err != nil {
 		t.Fatal(err)
 	}

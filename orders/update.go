@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // Update mask paths (the camelCase field paths of an Orders API updateMask).
@@ -25,8 +26,8 @@ const RescheduleMask = maskLastUpdateTime + "," + maskStatus + "," + maskLabel +
 
 // PatchRequest is the body of PATCH {base}/v3/orders/{merchantOrderId}.
 type PatchRequest struct {
-	Header      PatchHeader `json:"header"`
-	OrderUpdate OrderUpdate `json:"orderUpdate"`
+	Header      PatchHeader         `json:"header"`
+	OrderUpdate orderv3.OrderUpdate `json:"orderUpdate"`
 }
 
 // PatchHeader says whether the order is a sandbox order; it must match how the order was made.
@@ -52,47 +53,27 @@ func NewPatch(m *booking.Merchant, s *booking.Service, e booking.OutboxEntry, la
 	}
 	li := full.Contents.LineItems[0]
 	res := li.Reservation
-	part := &Reservation{Status: res.Status, UserVisibleStatusLabel: res.UserVisibleStatusLabel}
-	mask := ReservationStatusMask
+	part := &orderv3.Reservation{Status: res.Status, UserVisibleStatusLabel: res.UserVisibleStatusLabel}
+	mask := orderv3.ReservationStatusMask
 	if e.Kind == booking.ChangeReschedule || e.Kind == booking.ChangePartySize {
 		part.ReservationTime = res.ReservationTime
 		part.PartySize = res.PartySize
 		mask = RescheduleMask
 	}
-	u := OrderUpdate{
-		Order: &Order{
+	u := orderv3.OrderUpdate{
+		Order: &orderv3.Order{
 			MerchantOrderID: full.MerchantOrderID,
-			LastUpdateTime:  TimestampOf(lastUpdate.UTC()),
-			Contents:        &Contents{LineItems: []LineItem{{ID: li.ID, Reservation: part}}},
+			LastUpdateTime:  orderv3.TimestampOf(lastUpdate.UTC()),
+			Contents:        &orderv3.Contents{LineItems: []orderv3.LineItem{{ID: li.ID, Reservation: part}}},
 		},
 		UpdateMask:       mask,
 		Reason:           reasonFor(e, part.UserVisibleStatusLabel),
 		UserNotification: notificationFor(m, e.Booking, part.Status),
 	}
-	if err := checkPatch(&u); err != nil {
+	if err := u.ValidatePatch(); err != nil {
 		return nil, fmt.Errorf("order update for %s: %w", e.BookingID, err)
 	}
 	return &PatchRequest{Header: PatchHeader{IsInSandbox: sandbox}, OrderUpdate: u}, nil
-}
-
-// checkPatch enforces the documented limits on a partial update.
-func checkPatch(u *OrderUpdate) error {
-	var v validator
-	o := u.Order
-	v.required("order.merchantOrderId", o.MerchantOrderID)
-	v.maxLen("order.merchantOrderId", o.MerchantOrderID, MaxMerchantOrderIDLen)
-	if o.LastUpdateTime.IsZero() {
-		v.add("order.lastUpdateTime", "required")
-	}
-	li := o.Contents.LineItems[0]
-	v.required("order.contents.lineItems[0].id", li.ID)
-	v.maxLen("order.contents.lineItems[0].id", li.ID, MaxLineItemIDLen)
-	validateReservation(&v, "order.contents.lineItems[0].reservation", li.Reservation)
-	if n := u.UserNotification; n != nil {
-		v.maxLen("userNotification.title", n.Title, MaxNotificationTitle)
-		v.maxLen("userNotification.text", n.Text, MaxNotificationText)
-	}
-	return v.err()
 }
 
 // reasonFor is the entry's reason, or a default naming the change.
@@ -111,7 +92,7 @@ func reasonFor(e booking.OutboxEntry, label string) string {
 }
 
 // notificationFor is the push notification for a change to a status Google notifies about, or nil.
-func notificationFor(m *booking.Merchant, b booking.Booking, status ReservationStatus) *UserNotification {
+func notificationFor(m *booking.Merchant, b booking.Booking, status orderv3.ReservationStatus) *orderv3.UserNotification {
 	name := m.Name
 	if name == "" {
 		name = "the restaurant"
@@ -120,16 +101,16 @@ func notificationFor(m *booking.Merchant, b booking.Booking, status ReservationS
 	when := local.Format("Mon, Jan 2") + " at " + local.Format("3:04 PM")
 	switch {
 	case b.Status == booking.StatusNoShow:
-		return &UserNotification{Title: "Marked as a no-show",
+		return &orderv3.UserNotification{Title: "Marked as a no-show",
 			Text: fitName("Your reservation at %s on "+when+" was marked as a no-show.", name)}
-	case status == ReservationCancelled:
-		return &UserNotification{Title: "Reservation cancelled",
+	case status == orderv3.ReservationCancelled:
+		return &orderv3.UserNotification{Title: "Reservation cancelled",
 			Text: fitName("Your reservation at %s on "+when+" was cancelled.", name)}
-	case status == ReservationFulfilled:
-		return &UserNotification{Title: "Thanks for visiting",
+	case status == orderv3.ReservationFulfilled:
+		return &orderv3.UserNotification{Title: "Thanks for visiting",
 			Text: fitName("We hope you enjoyed your visit to %s.", name)}
-	case status == ReservationRejected:
-		return &UserNotification{Title: "Reservation declined",
+	case status == orderv3.ReservationRejected:
+		return &orderv3.UserNotification{Title: "Reservation declined",
 			Text: fitName("%s could not accept your reservation on "+when+".", name)}
 	}
 	return nil
@@ -138,7 +119,7 @@ func notificationFor(m *booking.Merchant, b booking.Booking, status ReservationS
 // fitName formats format with name, shortening name so the text stays within MaxNotificationText characters.
 func fitName(format, name string) string {
 	text := fmt.Sprintf(format, name)
-	over := utf8.RuneCountInString(text) - MaxNotificationText
+	over := utf8.RuneCountInString(text) - orderv3.MaxNotificationText
 	if over <= 0 {
 		return text
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/orders"
+	"github.com/reservations/reservations/orders/orderv3"
 )
 
 // sampleMerchant returns the built-in sample merchant and its dinner service.
@@ -177,8 +178,8 @@ func TestNewPatchLongMerchantNameFitsNotification(t *testing.T) {
 	if n == nil {
 		t.Fatal("no notification for a cancellation")
 	}
-	if c := utf8.RuneCountInString(n.Text); c > orders.MaxNotificationText {
-		t.Errorf("notification text has %d characters, limit %d: %q", c, orders.MaxNotificationText, n.Text)
+	if c := utf8.RuneCountInString(n.Text); c > orderv3.MaxNotificationText {
+		t.Errorf("notification text has %d characters, limit %d: %q", c, orderv3.MaxNotificationText, n.Text)
 	}
 	if !strings.HasPrefix(n.Text, "Your reservation at Très Long") || !strings.HasSuffix(n.Text, "at 7:00 PM was cancelled.") {
 		t.Errorf("notification text lost its sense: %q", n.Text)

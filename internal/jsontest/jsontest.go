@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
+	"testing"
 )
 
 // Diff lists the differences between two generic JSON values (as encoding/json decodes into any), one line per
@@ -70,4 +72,31 @@ func Short(v any) string {
 		return string(b[:157]) + "..."
 	}
 	return string(b)
+}
+
+// Equal fails t when got (JSON text) differs as data from want (JSON text as []byte or json.RawMessage, or any
+// value, which is encoded first), listing every difference.
+func Equal(t testing.TB, want any, got []byte) {
+	t.Helper()
+	var g any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, got)
+	}
+	wb, ok := want.([]byte)
+	if raw, isRaw := want.(json.RawMessage); isRaw {
+		wb, ok = raw, true
+	}
+	if !ok {
+		var err error
+		if wb, err = json.Marshal(want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var w any
+	if err := json.Unmarshal(wb, &w); err != nil {
+		t.Fatal(err)
+	}
+	if d := Diff("$", w, g); len(d) > 0 {
+		t.Errorf("JSON differs:\n  %s", strings.Join(d, "\n  "))
+	}
 }

@@ -1,6 +1,7 @@
-// Package orders is the Actions on Google OrderV3 model for reservations, the builder that turns a booking core
-// hold or booking into an order, and (in other files) the Orders API client and the worker that keeps each
-// user's Google receipt current.
+// Package orderv3 is the Actions on Google OrderV3 wire model for reservations: orders, line items, the
+// reservation extension, order updates, their JSON and the limits Google documents. It imports nothing of this
+// module, so the wire protocol (package fulfillment) can use it without knowing the booking core; package orders
+// builds these values from bookings and sends them to the Orders API.
 //
 // The types mirror google.actions.transactions.v3 / google.actions.orders.v3 as the Assistant and the Orders
 // API write them in JSON (proto3 lowerCamelCase). No Go types for them exist anywhere (the AoG types are only
@@ -13,7 +14,7 @@
 // does not use (paymentData, promotions, the purchase vertical…) are kept verbatim as json.RawMessage. Line
 // items name every field Google documents and have no Extra: a custom encoder on every line item would make
 // each response noticeably slower to write.
-package orders
+package orderv3
 
 import (
 	"bytes"
@@ -1165,3 +1166,14 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// Snapshot returns the receipt for o as the conversation sends it after ORDER_ACCEPTED
+// (structuredResponse.orderUpdateV3): type SNAPSHOT with the full order and a reason for the change.
+func Snapshot(o Order, reason string) OrderUpdate {
+	return OrderUpdate{Type: OrderUpdateSnapshot, Order: &o, Reason: reason}
+}
+
+// ReservationStatusMask is the updateMask of an Orders API update that changes a reservation's status: the
+// comma-joined camelCase paths Google's samples send.
+const ReservationStatusMask = "lastUpdateTime,contents.lineItems.reservation.status," +
+	"contents.lineItems.reservation.userVisibleStatusLabel"

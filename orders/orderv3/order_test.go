@@ -1,4 +1,4 @@
-package orders
+package orderv3
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"github.com/reservations/reservations/internal/jsontest"
 )
 
-const seedDir = "../testdata/seed001"
+const seedDir = "../../testdata/seed001"
 
 // readSeed returns a seed 001 fixture decoded as generic JSON.
 func readSeed(t *testing.T, name string) map[string]any {
@@ -52,27 +52,6 @@ func dig(t *testing.T, v any, path ...any) any {
 	return v
 }
 
-// assertSameJSON fails unless got encodes to the same data as want.
-func assertSameJSON(t *testing.T, want any, got []byte) {
-	t.Helper()
-	var g any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, got)
-	}
-	// Normalise want through JSON too (it may be a typed value).
-	wb, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w any
-	if err := json.Unmarshal(wb, &w); err != nil {
-		t.Fatal(err)
-	}
-	if d := jsontest.Diff("$", w, g); len(d) > 0 {
-		t.Errorf("JSON differs:\n  %s", strings.Join(d, "\n  "))
-	}
-}
-
 func TestSeedOrdersRoundTrip(t *testing.T) {
 	tests := []struct {
 		file string
@@ -105,7 +84,7 @@ func TestSeedOrdersRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("encode: %v", err)
 			}
-			assertSameJSON(t, want, out)
+			jsontest.Equal(t, want, out)
 		})
 	}
 }
@@ -163,7 +142,7 @@ func TestExtraFields(t *testing.T) {
 	}
 	var want any
 	_ = json.Unmarshal([]byte(in), &want)
-	assertSameJSON(t, want, out)
+	jsontest.Equal(t, want, out)
 
 	// A named field wins over an Extra entry with its name; an empty order with Extra is still an object.
 	o2 := Order{MerchantOrderID: "B", Extra: map[string]json.RawMessage{"merchantOrderId": []byte(`"X"`)}}

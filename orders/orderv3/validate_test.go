@@ -1,4 +1,4 @@
-package orders
+package orderv3
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package orders
+package orderv3
 
 import (
 	"errors"
@@ -227,6 +227,28 @@ func (u *OrderUpdate) Validate() error {
 	if u.Type != OrderUpdateSnapshot && strings.TrimSpace(u.UpdateMask) == "" {
 		v.add("updateMask", "required unless type is SNAPSHOT")
 	}
+	if n := u.UserNotification; n != nil {
+		v.maxLen("userNotification.title", n.Title, MaxNotificationTitle)
+		v.maxLen("userNotification.text", n.Text, MaxNotificationText)
+	}
+	return v.err()
+}
+
+// ValidatePatch enforces the documented limits on a partial update, the body of an Orders API PATCH: the order
+// carries only merchantOrderId, lastUpdateTime and one line item with the fields its updateMask names (a full
+// order would be checked with [Order.Validate]). Errors name the field.
+func (u *OrderUpdate) ValidatePatch() error {
+	var v validator
+	o := u.Order
+	v.required("order.merchantOrderId", o.MerchantOrderID)
+	v.maxLen("order.merchantOrderId", o.MerchantOrderID, MaxMerchantOrderIDLen)
+	if o.LastUpdateTime.IsZero() {
+		v.add("order.lastUpdateTime", "required")
+	}
+	li := o.Contents.LineItems[0]
+	v.required("order.contents.lineItems[0].id", li.ID)
+	v.maxLen("order.contents.lineItems[0].id", li.ID, MaxLineItemIDLen)
+	validateReservation(&v, "order.contents.lineItems[0].reservation", li.Reservation)
 	if n := u.UserNotification; n != nil {
 		v.maxLen("userNotification.title", n.Title, MaxNotificationTitle)
 		v.maxLen("userNotification.text", n.Text, MaxNotificationText)
