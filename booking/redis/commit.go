@@ -18,12 +18,46 @@ import (
 // still finds the hold and can re-claim its capacity; after that Redis drops both.
 const holdGrace = 24 * time.Hour
 
-// bookingMeta is what the commit script needs to know about a stored booking without decoding its JSON.
-type bookingMeta struct {
-	V int64  `json:"v"` // Version
-	U string `json:"u"` // Customer.UserID
-	D string `json:"d"` // Day
-	A int    `json:"a"` // 1 when Active
+// bookingRecord is how a booking is stored in T:bj: a head the commit script reads without decoding JSON
+// ("<Version> <len(UserID)> <len(Day)>\n<UserID><Day>", lengths in bytes, so any bytes may appear in them), then
+// the booking JSON js.
+func bookingRecord(b *booking.Booking, js []byte) []byte {
+	u, d := b.Customer.UserID, b.Day
+	v := make([]byte, 0, 48+len(u)+len(d)+len(js))
+	v = strconv.AppendInt(v, b.Version, 10)
+	v = append(v, ' ')
+	v = strconv.AppendInt(v, int64(len(u)), 10)
+	v = append(v, ' ')
+	v = strconv.AppendInt(v, int64(len(d)), 10)
+	v = append(v, '\n')
+	v = append(v, u...)
+	v = append(v, d...)
+	return append(v, js...)
+}
+
+// bookingJSON returns the booking JSON of a stored bookingRecord.
+func bookingJSON(rec string) (string, error) {
+	head, rest, ok := strings.Cut(rec, "\n")
+	if !ok {
+		return "", errors.New("malformed booking record: no head")
+	}
+	_, lens, _ := strings.Cut(head, " ")
+	lu, ld, _ := strings.Cut(lens, " ")
+	nu, err1 := strconv.Atoi(lu)
+	nd, err2 := strconv.Atoi(ld)
+	if err1 != nil || err2 != nil || nu < 0 || nd < 0 || nu+nd > len(rest) {
+		return "", errors.New("malformed booking record head")
+	}
+	return rest[nu+nd:], nil
+}
+
+// idempotencyJSON returns the record JSON of a stored idempotency value ("<ExpiresAt ms>\n" + JSON).
+func idempotencyJSON(v string) (string, error) {
+	_, js, ok := strings.Cut(v, "\n")
+	if !ok {
+		return "", errors.New("malformed idempotency record")
+	}
+	return js, nil
 }
 
 // deliveryState is the mutable part of an outbox entry, kept apart from the entry JSON written at commit.
@@ -172,13 +206,6 @@ func holdTTL(h *booking.Hold, now time.Time) time.Duration {
 	return ttl + holdGrace
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 func flag(b bool) string {
 	if b {
 		return "1"
@@ -199,8 +226,8 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	if m.DeleteHold != "" {
 		delHold = k.hold(m.DeleteHold)
 	}
-	keys := []string{idemKey, k.bj(), k.bm(), k.al(), k.ad(), k.ax(), putHold, delHold, k.ux(), k.dx(), k.act(),
-		k.oe(), k.os(), k.op(), k.oq(), k.oa(), k.oc()}
+	keys := []string{idemKey, k.bj(), k.al(), k.ad(), k.ax(), putHold, delHold, k.ux(), k.dx(), k.act(),
+		k.oe(), k.op(), k.oq(), k.oa(), k.oc()}
 
 	now := ms(m.Now)
 	args := make([]any, 0, 30+len(m.Release)+6*len(m.Outbox))
@@ -216,7 +243,13 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 		if ttl < 1 {
 			ttl = 1
 		}
-		args = append(args, "1", ms(r.ExpiresAt), ttl, js)
+		exp := ms(r.ExpiresAt)
+		// the stored value: "<ExpiresAt ms>\n" + JSON, so the script checks expiry without decoding
+		v := make([]byte, 0, 21+len(js))
+		v = strconv.AppendInt(v, exp, 10)
+		v = append(v, '\n')
+		v = append(v, js...)
+		args = append(args, "1", exp, ttl, v)
 	} else {
 		args = append(args, "0", 0, 0, "")
 	}
@@ -229,12 +262,8 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 			return nil, nil, fmt.Errorf("booking/redis: encode booking: %w", err)
 		}
 		bookingJS = js
-		active := b.Active()
-		meta, err := json.Marshal(bookingMeta{V: b.Version, U: b.Customer.UserID, D: b.Day, A: boolInt(active)})
-		if err != nil {
-			return nil, nil, fmt.Errorf("booking/redis: encode booking meta: %w", err)
-		}
-		args = append(args, "1", m.ExpectVersion, b.ID, js, meta, b.Customer.UserID, b.Day, ms(b.End), flag(active))
+		args = append(args, "1", m.ExpectVersion, b.ID, bookingRecord(b, js), "", b.Customer.UserID, b.Day, ms(b.End),
+			flag(b.Active()))
 	} else {
 		args = append(args, "0", 0, "", "", "", "", "", 0, "0")
 	}

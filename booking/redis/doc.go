@@ -20,8 +20,8 @@
 //	P:hp:<holdID>     STRING  the hold's merchant ID (Hold); expires with the hold record
 //	P:ep:<entryID>    STRING  the entry's merchant ID, only for entry IDs not of the form bookingID.seq
 //	P:um:<userID>     SET     merchant IDs where the user has bookings (BookingsByUser)
-//	T:bj              HASH    booking ID → booking JSON
-//	T:bm              HASH    booking ID → {"v":version,"u":userID,"d":day,"a":active} for the CAS and index moves
+//	T:bj              HASH    booking ID → "<version> <len(userID)> <len(day)>\n<userID><day>" + booking JSON: the
+//	                          head gives the commit script the CAS version and the index members to move, no JSON
 //	T:h:<holdID>      STRING  hold JSON; PEXPIRE = (ExpiresAt − Now) + 24 h
 //	T:al              ZSET    allocations (holds and bookings, every service) scored by Start (ms); each member is
 //	                          "<startMs> <endMs> <party> <expiresMs> <serviceID>\n<id>\n<start> <end> <expires>"
@@ -34,9 +34,10 @@
 //	T:ux              ZSET    lexicographic (score 0) "<userID>\0<bookingID>": the user index
 //	T:dx              ZSET    lexicographic (score 0) "<day>\0<bookingID>": the day index
 //	T:act             ZSET    active booking IDs scored by End (ms): the automatic FULFILLED sweep
-//	T:i:<key>         HASH    idempotency record: x = ExpiresAt (ms), j = record JSON; PEXPIRE = ExpiresAt − Now
-//	T:oe              HASH    outbox entry ID → entry JSON as committed; field #seq counts appended entries
-//	T:os              HASH    outbox entry ID → delivery state JSON (state, attempts, due, lease, error)
+//	T:i:<key>         STRING  idempotency record: "<ExpiresAt ms>\n" + record JSON; PX = ExpiresAt − Now
+//	T:oe              HASH    outbox entry ID → entry JSON as committed; field "\0<entryID>" → its delivery state
+//	                          JSON (state, attempts, due, lease, error), written with the entry in one HSET; field
+//	                          #seq counts appended entries
 //	T:op              ZSET    PENDING entry IDs scored by NextAttemptAt (ms)
 //	T:oi              ZSET    IN_FLIGHT entry IDs scored by LeaseUntil (ms)
 //	T:oq              ZSET    lexicographic "<bookingID>\0<seq, 20 digits>\0<entryID>" of PENDING and IN_FLIGHT

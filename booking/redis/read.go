@@ -102,6 +102,9 @@ func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error)
 	if err != nil {
 		return booking.Booking{}, fmt.Errorf("booking/redis: booking: %w", err)
 	}
+	if js, err = bookingJSON(js); err != nil {
+		return booking.Booking{}, fmt.Errorf("booking/redis: booking: %w", err)
+	}
 	var b booking.Booking
 	if err := json.Unmarshal([]byte(js), &b); err != nil {
 		return booking.Booking{}, fmt.Errorf("booking/redis: decode booking: %w", err)
@@ -144,8 +147,12 @@ func decodeBookings(reply any, keep func(*booking.Booking) bool, out []booking.B
 		if !present[i] {
 			continue
 		}
+		js, err := bookingJSON(v)
+		if err != nil {
+			return nil, err
+		}
 		var b booking.Booking
-		if err := json.Unmarshal([]byte(v), &b); err != nil {
+		if err := json.Unmarshal([]byte(js), &b); err != nil {
 			return nil, fmt.Errorf("decode booking: %w", err)
 		}
 		if keep(&b) {
@@ -324,10 +331,14 @@ func (s *Store) BookingsEndedBefore(ctx context.Context, t time.Time, limit int)
 func (s *Store) Idempotency(ctx context.Context, merchantID, key string, now time.Time) (booking.IdempotencyRecord, bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	js, err := s.c.HGet(ctx, s.mk(merchantID).idem(key), "j").Result()
+	v, err := s.c.Get(ctx, s.mk(merchantID).idem(key)).Result()
 	if errors.Is(err, goredis.Nil) {
 		return booking.IdempotencyRecord{}, false, nil
 	}
+	if err != nil {
+		return booking.IdempotencyRecord{}, false, fmt.Errorf("booking/redis: idempotency: %w", err)
+	}
+	js, err := idempotencyJSON(v)
 	if err != nil {
 		return booking.IdempotencyRecord{}, false, fmt.Errorf("booking/redis: idempotency: %w", err)
 	}

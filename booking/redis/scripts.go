@@ -61,19 +61,25 @@ local now = tonumber(ARGV[1])
 
 -- 1. idempotency
 if ARGV[2] == '1' then
-  local r = redis.call('HMGET', KEYS[1], 'x', 'j')
-  if r[2] and tonumber(r[1]) > now then return {'REPLAY', r[2]} end
+  local r = redis.call('GET', KEYS[1])
+  if r then
+    local x, p = string.match(r, '^(%-?%d+)\n()')
+    if x and tonumber(x) > now then return {'REPLAY', string.sub(r, p)} end
+  end
 end
 
 -- 2. version
 local bid = ARGV[8]
 local old = nil
 if ARGV[6] == '1' then
-  local m = redis.call('HGET', KEYS[3], bid)
+  local m = redis.call('HGET', KEYS[2], bid)
   local v = 0
   if m then
-    old = cjson.decode(m)
-    v = tonumber(old.v)
+    -- the record's head: "<version> <len(user)> <len(day)>\n<user><day>", then the booking JSON
+    local sv, nu, nd, p = string.match(m, '^(%d+) (%d+) (%d+)\n()')
+    if not sv then return redis.error_reply('malformed booking record ' .. bid) end
+    v, nu, nd = tonumber(sv), tonumber(nu), tonumber(nd)
+    old = {u = string.sub(m, p, p + nu - 1), d = string.sub(m, p + nu, p + nu + nd - 1)}
   end
   if v ~= tonumber(ARGV[7]) then return {'VERSION', tostring(v)} end
 end
@@ -86,9 +92,9 @@ if claim then
   cs, ce, cp, cx, ccap = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22])
   -- one read: the longest allocation, the allocation being replaced (if any), and the sweep bound (no hold in
   -- ax expires before #sweep; absent: unknown)
-  local r = redis.call('HMGET', KEYS[5], '#maxdur', cid, '#sweep')
+  local r = redis.call('HMGET', KEYS[4], '#maxdur', cid, '#sweep')
   maxdur, oldm, sweepAt = tonumber(r[1] or '0'), r[2], tonumber(r[3] or '0')
-  local members = redis.call('ZRANGEBYSCORE', KEYS[4], cs - maxdur - 2, '(' .. ARGV[19])
+  local members = redis.call('ZRANGEBYSCORE', KEYS[3], cs - maxdur - 2, '(' .. ARGV[19])
   -- The members come by start, so the starts (clamped to the claim's start) are already in order; only the
   -- ends need sorting (numbers, so the C comparison). Then merge, ends before starts at the same instant:
   -- [start, end) spans.
@@ -128,14 +134,14 @@ if claim then
   if now >= sweepAt then
     -- sweep holds no longer live at now (bounded; the peak above ignores the rest), then move the bound to
     -- the earliest expiry left
-    local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+    local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[1], 'LIMIT', 0, 1000)
     if #expired > 0 then
-      remove_allocs(KEYS[4], KEYS[5], KEYS[6], expired)
+      remove_allocs(KEYS[3], KEYS[4], KEYS[5], expired)
       for j = 1, #expired do
         if expired[j] == cid then oldm = nil end -- already removed
       end
     end
-    local first = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+    local first = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')
     local nxt = first[2] or '` + noSweep + `'
     sweepAt = tonumber(nxt)
     fields[#fields + 1] = '#sweep'
@@ -149,22 +155,22 @@ if claim then
   -- expiry entry that the new allocation does not have need removing
   local newm = ARGV[23]
   if oldm ~= newm then
-    if oldm then redis.call('ZREM', KEYS[4], oldm) end
-    redis.call('ZADD', KEYS[4], ARGV[18], newm)
+    if oldm then redis.call('ZREM', KEYS[3], oldm) end
+    redis.call('ZADD', KEYS[3], ARGV[18], newm)
     fields[#fields + 1] = cid
     fields[#fields + 1] = newm
   end
   if cx ~= 0 then
-    redis.call('ZADD', KEYS[6], ARGV[21], cid)
+    redis.call('ZADD', KEYS[5], ARGV[21], cid)
   elseif oldm then
     local _, _, _, x = parse_alloc(oldm)
-    if x ~= 0 then redis.call('ZREM', KEYS[6], cid) end
+    if x ~= 0 then redis.call('ZREM', KEYS[5], cid) end
   end
   if ce - cs > maxdur then
     fields[#fields + 1] = '#maxdur'
     fields[#fields + 1] = tostring(ce - cs)
   end
-  if #fields > 0 then redis.call('HSET', KEYS[5], unpack(fields)) end
+  if #fields > 0 then redis.call('HSET', KEYS[4], unpack(fields)) end
 end
 
 -- 4. release
@@ -174,28 +180,27 @@ if nrel > 0 then
   local rel = {}
   for j = 1, nrel do rel[j] = ARGV[i + j - 1] end
   i = i + nrel
-  remove_allocs(KEYS[4], KEYS[5], KEYS[6], rel)
+  remove_allocs(KEYS[3], KEYS[4], KEYS[5], rel)
 end
 
 -- 5. holds
-if ARGV[24] == '1' then redis.call('SET', KEYS[7], ARGV[26], 'PX', ARGV[27]) end
-if ARGV[28] == '1' then redis.call('DEL', KEYS[8]) end
+if ARGV[24] == '1' then redis.call('SET', KEYS[6], ARGV[26], 'PX', ARGV[27]) end
+if ARGV[28] == '1' then redis.call('DEL', KEYS[7]) end
 
 -- 6. booking and its indexes
 if ARGV[6] == '1' then
   local user, day = ARGV[11], ARGV[12]
   if old then
-    if old.u ~= '' and old.u ~= user then redis.call('ZREM', KEYS[9], old.u .. '\0' .. bid) end
-    if old.d ~= day then redis.call('ZREM', KEYS[10], old.d .. '\0' .. bid) end
+    if old.u ~= '' and old.u ~= user then redis.call('ZREM', KEYS[8], old.u .. '\0' .. bid) end
+    if old.d ~= day then redis.call('ZREM', KEYS[9], old.d .. '\0' .. bid) end
   end
   redis.call('HSET', KEYS[2], bid, ARGV[9])
-  redis.call('HSET', KEYS[3], bid, ARGV[10])
-  if user ~= '' then redis.call('ZADD', KEYS[9], 0, user .. '\0' .. bid) end
-  redis.call('ZADD', KEYS[10], 0, day .. '\0' .. bid)
+  if user ~= '' then redis.call('ZADD', KEYS[8], 0, user .. '\0' .. bid) end
+  redis.call('ZADD', KEYS[9], 0, day .. '\0' .. bid)
   if ARGV[14] == '1' then
-    redis.call('ZADD', KEYS[11], ARGV[13], bid)
+    redis.call('ZADD', KEYS[10], ARGV[13], bid)
   else
-    redis.call('ZREM', KEYS[11], bid)
+    redis.call('ZREM', KEYS[10], bid)
   end
 end
 
@@ -204,20 +209,18 @@ local nout = tonumber(ARGV[i])
 i = i + 1
 for j = 1, nout do
   local id = ARGV[i]
-  redis.call('HSET', KEYS[12], id, ARGV[i + 1])
-  local q = redis.call('HINCRBY', KEYS[12], '#seq', 1)
-  redis.call('HSET', KEYS[13], id, string.sub(ARGV[i + 2], 1, -2) .. ',"q":' .. q .. '}')
-  redis.call('ZADD', KEYS[14], ARGV[i + 3], id)
-  redis.call('ZADD', KEYS[15], 0, ARGV[i + 5])
-  redis.call('ZADD', KEYS[16], 0, ARGV[i + 5])
-  redis.call('ZADD', KEYS[17], ARGV[i + 4], id)
+  local q = redis.call('HINCRBY', KEYS[11], '#seq', 1)
+  redis.call('HSET', KEYS[11], id, ARGV[i + 1], '\0' .. id, string.sub(ARGV[i + 2], 1, -2) .. ',"q":' .. q .. '}')
+  redis.call('ZADD', KEYS[12], ARGV[i + 3], id)
+  redis.call('ZADD', KEYS[13], 0, ARGV[i + 5])
+  redis.call('ZADD', KEYS[14], 0, ARGV[i + 5])
+  redis.call('ZADD', KEYS[15], ARGV[i + 4], id)
   i = i + 6
 end
 
 -- 1. the idempotency record, written with the rest
 if ARGV[2] == '1' then
-  redis.call('HSET', KEYS[1], 'x', ARGV[3], 'j', ARGV[5])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[4])
 end
 return {'OK'}
 `
@@ -247,19 +250,23 @@ return hmget(KEYS[2], ids)
 `
 
 // outboxByBookingSrc returns {id, entryJSON, stateJSON, ...} of a booking's entries in Seq order.
-// KEYS: 1 oa, 2 oe, 3 os. ARGV: 1 bookingID.
+// KEYS: 1 oa, 2 oe. ARGV: 1 bookingID.
 const outboxByBookingSrc = luaHelpers + `
 local b = ARGV[1]
 local ms = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. b .. '\0', '(' .. b .. '\1')
 local ids = {}
 for i = 1, #ms do ids[i] = string.match(ms[i], '^[^%z]*%z[^%z]*%z(.*)$') end
-local es = hmget(KEYS[2], ids)
-local ss = hmget(KEYS[3], ids)
+local fs = {}
+for i = 1, #ids do
+  fs[2 * i - 1] = ids[i]
+  fs[2 * i] = '\0' .. ids[i]
+end
+local vs = hmget(KEYS[2], fs)
 local out = {}
 for i = 1, #ids do
   out[#out + 1] = ids[i]
-  out[#out + 1] = es[i]
-  out[#out + 1] = ss[i]
+  out[#out + 1] = vs[2 * i - 1]
+  out[#out + 1] = vs[2 * i]
 end
 return out
 `
@@ -294,13 +301,15 @@ if mode == 'ids' then
   for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end
 else
   local cap = math.max(4 * n, 256)
-  ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, cap)
-  local exp = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, cap)
+  ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, cap)
+  local exp = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, cap)
   for i = 1, #exp do ids[#ids + 1] = exp[i] end
 end
 local seen = {}
 local cands = {}
-local sts = hmget(KEYS[2], ids)
+local sfs = {}
+for i = 1, #ids do sfs[i] = '\0' .. ids[i] end
+local sts = hmget(KEYS[1], sfs)
 for i = 1, #ids do
   local id, raw = ids[i], sts[i]
   if raw and not seen[id] then
@@ -308,9 +317,9 @@ for i = 1, #ids do
     local r = cjson.decode(raw)
     local sc = nil
     if r.s == 'PENDING' then
-      sc = redis.call('ZSCORE', KEYS[3], id)
+      sc = redis.call('ZSCORE', KEYS[2], id)
     elseif r.s == 'IN_FLIGHT' then
-      sc = redis.call('ZSCORE', KEYS[4], id)
+      sc = redis.call('ZSCORE', KEYS[3], id)
     end
     if sc and tonumber(sc) <= now then cands[#cands + 1] = {id = id, r = r} end
   end
@@ -325,7 +334,7 @@ for _, c in ipairs(cands) do
   if got >= n then break end
   local k = c.r.k
   local b = string.match(k, '^([^%z]*)%z')
-  local first = redis.call('ZRANGEBYLEX', KEYS[5], '[' .. b .. '\0', '(' .. b .. '\1', 'LIMIT', 0, 1)
+  local first = redis.call('ZRANGEBYLEX', KEYS[4], '[' .. b .. '\0', '(' .. b .. '\1', 'LIMIT', 0, 1)
   if first[1] == k then
     got = got + 1
     if mode == 'peek' then
@@ -339,9 +348,9 @@ for _, c in ipairs(cands) do
       r.o = ARGV[5]
       r.l = ARGV[4]
       local st = cjson.encode(r)
-      redis.call('ZREM', KEYS[3], c.id)
-      redis.call('ZADD', KEYS[4], ARGV[3], c.id)
-      redis.call('HSET', KEYS[2], c.id, st)
+      redis.call('ZREM', KEYS[2], c.id)
+      redis.call('ZADD', KEYS[3], ARGV[3], c.id)
+      redis.call('HSET', KEYS[1], '\0' .. c.id, st)
       out[#out + 1] = c.id
       out[#out + 1] = redis.call('HGET', KEYS[1], c.id)
       out[#out + 1] = st
@@ -359,7 +368,7 @@ return out
 // Reply: 'OK' | 'NOTFOUND' (no such entry, or owner does not hold its lease).
 const settleSrc = `
 local id, act = ARGV[1], ARGV[3]
-local raw = redis.call('HGET', KEYS[1], id)
+local raw = redis.call('HGET', KEYS[1], '\0' .. id)
 if not raw then return 'NOTFOUND' end
 local r = cjson.decode(raw)
 if r.s ~= 'IN_FLIGHT' or r.o ~= ARGV[2] then return 'NOTFOUND' end
@@ -382,7 +391,7 @@ else
 end
 r.o = ''
 r.l = ''
-redis.call('HSET', KEYS[1], id, cjson.encode(r))
+redis.call('HSET', KEYS[1], '\0' .. id, cjson.encode(r))
 return 'OK'
 `
 

@@ -188,7 +188,6 @@ func (s *Store) mk(merchantID string) mkeys {
 func (k mkeys) idem(key string) string { return k.tag + ":i:" + key }
 func (k mkeys) hold(id string) string  { return k.tag + ":h:" + id }
 func (k mkeys) bj() string             { return k.tag + ":bj" }
-func (k mkeys) bm() string             { return k.tag + ":bm" }
 func (k mkeys) al() string             { return k.tag + ":al" }
 func (k mkeys) ad() string             { return k.tag + ":ad" }
 func (k mkeys) ax() string             { return k.tag + ":ax" }
@@ -196,7 +195,6 @@ func (k mkeys) ux() string             { return k.tag + ":ux" }
 func (k mkeys) dx() string             { return k.tag + ":dx" }
 func (k mkeys) act() string            { return k.tag + ":act" }
 func (k mkeys) oe() string             { return k.tag + ":oe" }
-func (k mkeys) os() string             { return k.tag + ":os" }
 func (k mkeys) op() string             { return k.tag + ":op" }
 func (k mkeys) oi() string             { return k.tag + ":oi" }
 func (k mkeys) oq() string             { return k.tag + ":oq" }

@@ -1,0 +1,46 @@
+package redis
+
+import (
+	"testing"
+
+	"github.com/reservations/reservations/booking"
+)
+
+func TestBookingRecordRoundTrip(t *testing.T) {
+	tests := []struct {
+		name, user, day string
+		version         int64
+	}{
+		{"plain", "u1", "2026-11-22", 3},
+		{"no user", "", "2026-11-22", 1},
+		{"user with separators", "a b\nc 12 7\n", "2026-01-02", 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &booking.Booking{Version: tt.version, Day: tt.day, Customer: booking.Customer{UserID: tt.user}}
+			js := `{"id":"b1"}`
+			rec := string(bookingRecord(b, []byte(js)))
+			got, err := bookingJSON(rec)
+			if err != nil || got != js {
+				t.Fatalf("bookingJSON(%q) = %q, %v; want %q", rec, got, err, js)
+			}
+		})
+	}
+}
+
+func TestBookingJSONMalformed(t *testing.T) {
+	for _, rec := range []string{"", `{"id":"b1"}`, "1 x 2\nab{}", "1 5 5\nab", "1 -1 2\nabc"} {
+		if got, err := bookingJSON(rec); err == nil {
+			t.Errorf("bookingJSON(%q) = %q, nil; want an error", rec, got)
+		}
+	}
+}
+
+func TestIdempotencyJSON(t *testing.T) {
+	if got, err := idempotencyJSON("1700000000000\n{\"key\":\"k\"}"); err != nil || got != `{"key":"k"}` {
+		t.Errorf("idempotencyJSON = %q, %v", got, err)
+	}
+	if _, err := idempotencyJSON(`{"key":"k"}`); err == nil {
+		t.Error("idempotencyJSON without head: want an error")
+	}
+}
