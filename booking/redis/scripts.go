@@ -99,9 +99,15 @@ if claim then
   -- ends need sorting (numbers, so the C comparison). Then merge, ends before starts at the same instant:
   -- [start, end) spans.
   local st, sp, en, ep = {}, {}, {}, {}
+  -- The claim's own allocation is the member oldm (al and ad are written together), so it is skipped by
+  -- comparing members (interned strings: a pointer compare) and the ID need not be captured.
   for i = 1, #members do
-    local s, e, p, x, svc, id = parse_alloc(members[i])
-    if s and id ~= cid and svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
+    local v = members[i]
+    local s, e, p, x, svc
+    if v ~= oldm then s, e, p, x, svc = string.match(v, '^(%-?%d+) (%-?%d+) (%-?%d+) (%-?%d+) ([^\n]*)\n') end
+    if s and svc == csvc then s, e, x = tonumber(s), tonumber(e), tonumber(x) end
+    if s and svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
+      p = tonumber(p)
       st[#st + 1] = math.max(s, cs)
       sp[#sp + 1] = p
       if e < ce then
