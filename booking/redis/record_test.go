@@ -44,3 +44,17 @@ func TestIdempotencyJSON(t *testing.T) {
 		t.Error("idempotencyJSON without head: want an error")
 	}
 }
+
+// FuzzBookingJSON: a stored record of any shape never panics, and a well-formed one gives back its JSON.
+func FuzzBookingJSON(f *testing.F) {
+	f.Add("1 2 10\nu12026-01-01{}")
+	f.Add("1 999 1\nx")
+	f.Add("\n")
+	f.Fuzz(func(t *testing.T, rec string) {
+		_, _ = bookingJSON(rec)
+		b := &booking.Booking{Version: 1, Day: "2026-01-01", Customer: booking.Customer{UserID: rec}}
+		if got, err := bookingJSON(string(bookingRecord(b, []byte(rec)))); err != nil || got != rec {
+			t.Fatalf("round trip of %q = %q, %v", rec, got, err)
+		}
+	})
+}
