@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -302,14 +303,15 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 			return nil, nil, fmt.Errorf("booking/redis: encode outbox entry: %w", err)
 		}
 		// Q is left 0 (omitted): the script appends "q" to this object.
+		member := outboxMember(&e)
 		st, err := json.Marshal(deliveryState{
 			S: string(booking.DeliveryPending), A: e.Attempts, N: ts(e.NextAttemptAt), E: e.LastError,
-			K: outboxMember(&e), C: ms(e.CreatedAt),
+			K: member, C: ms(e.CreatedAt),
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("booking/redis: encode outbox state: %w", err)
 		}
-		args = append(args, e.ID, js, st, ms(e.NextAttemptAt), ms(e.CreatedAt), outboxMember(&e))
+		args = append(args, e.ID, js, st, ms(e.NextAttemptAt), ms(e.CreatedAt), member)
 	}
 	return keys, args, nil
 }
@@ -340,10 +342,28 @@ func encodeEntry(e *booking.OutboxEntry, b *booking.Booking, bJS []byte) ([]byte
 	if b == nil || bJS == nil || e.Booking != *b {
 		return json.Marshal(e)
 	}
-	return json.Marshal(entryJSON{ID: e.ID, BookingID: e.BookingID, Seq: e.Seq, Kind: e.Kind, Booking: bJS,
+	// Encode with a one-byte placeholder for the booking, then splice bJS in: encoding/json would otherwise
+	// re-validate and copy the booking's JSON. The marker can only be the "booking" key (a quote inside a JSON
+	// string is escaped) and the key is never omitted.
+	js, err := json.Marshal(entryJSON{ID: e.ID, BookingID: e.BookingID, Seq: e.Seq, Kind: e.Kind, Booking: json.RawMessage("0"),
 		Reason: e.Reason, CreatedAt: e.CreatedAt, State: e.State, Attempts: e.Attempts, NextAttemptAt: e.NextAttemptAt,
 		LeaseOwner: e.LeaseOwner, LeaseUntil: e.LeaseUntil, LastError: e.LastError, DeliveredAt: e.DeliveredAt})
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.Index(js, []byte(bookingMarker))
+	if i < 0 {
+		return json.Marshal(e)
+	}
+	at := i + len(bookingMarker) - 1 // the placeholder's offset
+	out := make([]byte, 0, len(js)-1+len(bJS))
+	out = append(out, js[:at]...)
+	out = append(out, bJS...)
+	return append(out, js[at+1:]...), nil
 }
+
+// bookingMarker finds the booking placeholder ("0") in encodeEntry's output.
+const bookingMarker = `,"booking":0`
 
 // allocValue is how an allocation is stored (a member of the al ZSET): the numbers the scripts need (ms), the
 // service, the ID, then the exact instants for Go (unix ns; 0 = zero time).

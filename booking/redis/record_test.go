@@ -58,3 +58,20 @@ func FuzzBookingJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestOutboxMember(t *testing.T) {
+	tests := []struct {
+		seq  int64
+		want string
+	}{
+		{0, "b1\x0000000000000000000000\x00e"},
+		{1, "b1\x0000000000000000000001\x00e"},
+		{12345, "b1\x0000000000000000012345\x00e"},
+		{9223372036854775807, "b1\x0009223372036854775807\x00e"},
+	}
+	for _, tt := range tests {
+		if got := outboxMember(&booking.OutboxEntry{ID: "e", BookingID: "b1", Seq: tt.seq}); got != tt.want {
+			t.Errorf("outboxMember(seq %d) = %q, want %q", tt.seq, got, tt.want)
+		}
+	}
+}

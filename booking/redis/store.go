@@ -232,7 +232,17 @@ func parseTS(v string) (time.Time, error) {
 
 // outboxMember orders a booking's outbox entries by Seq inside the lexicographic outbox ZSETs.
 func outboxMember(e *booking.OutboxEntry) string {
-	return e.BookingID + "\x00" + fmt.Sprintf("%020d", e.Seq) + "\x00" + e.ID
+	var seq [20]byte
+	n := strconv.AppendInt(seq[:0], e.Seq, 10)
+	if e.Seq < 0 || len(n) > len(seq) {
+		return e.BookingID + "\x00" + fmt.Sprintf("%020d", e.Seq) + "\x00" + e.ID
+	}
+	var pad [20]byte
+	for i := range pad {
+		pad[i] = '0'
+	}
+	copy(pad[len(pad)-len(n):], n)
+	return e.BookingID + "\x00" + string(pad[:]) + "\x00" + e.ID
 }
 
 // conventionalEntryID reports whether id is bookingID + "." + seq, the ID the core gives outbox entries; such
