@@ -201,17 +201,7 @@ var settings = []setting{
 		}},
 	{flag: "webhook-basic-auth", env: "RESERVATIONS_WEBHOOK_BASIC_AUTH", defDesc: "none", arg: "USER:PASSWORD[,USER2:PASSWORD2]", secret: true,
 		usage: "HTTP basic credentials Dialogflow's fulfillment sends",
-		apply: func(c *Config, v string) error {
-			if v == "" {
-				return nil
-			}
-			creds, err := httpauth.ParseCredentials(v)
-			if err != nil {
-				return err
-			}
-			c.WebhookBasicAuth = creds
-			return nil
-		}},
+		apply: credentials(func(c *Config) *[]httpauth.Credential { return &c.WebhookBasicAuth })},
 	{flag: "webhook-header", env: "RESERVATIONS_WEBHOOK_HEADER", defDesc: "none", arg: "'NAME: VALUE'", secret: true,
 		usage: "header and secret value Dialogflow's fulfillment sends",
 		apply: func(c *Config, v string) error {
@@ -236,30 +226,10 @@ var settings = []setting{
 		}},
 	{flag: "booking-server-credentials", env: "RESERVATIONS_BOOKING_SERVER_CREDENTIALS", defDesc: "none: /v3 refuses every request", arg: "USER:PASS[,USER2:PASS2]", secret: true,
 		usage: "HTTP basic credentials of the Actions Center booking server API (two during rotation)",
-		apply: func(c *Config, v string) error {
-			if v == "" {
-				return nil
-			}
-			creds, err := httpauth.ParseCredentials(v)
-			if err != nil {
-				return err
-			}
-			c.BookingServerCredentials = creds
-			return nil
-		}},
+		apply: credentials(func(c *Config) *[]httpauth.Credential { return &c.BookingServerCredentials })},
 	{flag: "admin-credentials", env: "RESERVATIONS_ADMIN_CREDENTIALS", defDesc: "none: /admin refuses every request (open with --dev)", arg: "USER:PASS[,USER2:PASS2]", secret: true,
 		usage: "HTTP basic credentials of the merchant admin API",
-		apply: func(c *Config, v string) error {
-			if v == "" {
-				return nil
-			}
-			creds, err := httpauth.ParseCredentials(v)
-			if err != nil {
-				return err
-			}
-			c.AdminCredentials = creds
-			return nil
-		}},
+		apply: credentials(func(c *Config) *[]httpauth.Credential { return &c.AdminCredentials })},
 	{flag: "log-level", env: "RESERVATIONS_LOG_LEVEL", def: defaultLogLevel, arg: "LEVEL", worker: true,
 		usage: "debug, info, warn or error",
 		apply: func(c *Config, v string) error {
@@ -532,4 +502,20 @@ var commandSummary = map[string]string{
 		"the admin API, /healthz, /readyz, /metrics) and, unless --worker=false, the order-update worker.",
 	cmdWorker: "Runs the order-update worker alone (the outbox to the Orders API, and the automatic FULFILLED\n" +
 		"sweep), for deployments where 'reservations serve --worker=false' answers HTTP.",
+}
+
+// credentials returns the apply function of a `user:pass[,user2:pass2]` setting: it parses the value into the
+// field that field points to; an empty value leaves it unset.
+func credentials(field func(*Config) *[]httpauth.Credential) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		creds, err := httpauth.ParseCredentials(v)
+		if err != nil {
+			return err
+		}
+		*field(c) = creds
+		return nil
+	}
 }
