@@ -80,12 +80,19 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 		} else if err != nil && CodeOf(err) != CodeNotFound {
 			return Booking{}, nil, fmt.Errorf("booking: read booking: %w", err)
 		}
-		h, err := s.store.Hold(ctx, r.HoldID)
-		if CodeOf(err) == CodeNotFound || (err == nil && h.MerchantID != m.ID) {
-			return Booking{}, nil, &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
+		h, cached := s.holds.get(r.HoldID)
+		if !cached {
+			var err error
+			h, err = s.store.Hold(ctx, r.HoldID)
+			if CodeOf(err) == CodeNotFound {
+				return Booking{}, nil, errNoHold()
+			}
+			if err != nil {
+				return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+			}
 		}
-		if err != nil {
-			return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+		if h.MerchantID != m.ID {
+			return Booking{}, nil, errNoHold()
 		}
 		if h.ServiceID != sv.ID || !h.Start.Equal(r.Start) || h.End.Sub(h.Start) != dur || h.PartySize != r.PartySize {
 			return Booking{}, nil, InvalidArgument("hold_id", "the hold is for another service, time or party size")
@@ -99,13 +106,10 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	}
 	start := utc(r.Start)
 	end := start.Add(dur)
-	if err := s.userConflict(ctx, m.ID, r.Customer.UserID, bookingID, start, end); err != nil {
-		return Booking{}, nil, err
-	}
 	b := s.newBooking(m, sv, bookingID, start, end, r.PartySize, r.Customer, r.Source, "", now)
 	mut := s.createMutation(m, sv, b, id, now)
 	if hold != nil {
-		mut.DeleteHold = hold.ID
+		mut.DeleteHold, mut.RequireHold = hold.ID, true
 	}
 	res, replayed, err := s.commit(ctx, mut, id)
 	if replayed {
@@ -116,7 +120,13 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 		if err != nil {
 			return Booking{}, nil, err
 		}
+		if hold != nil {
+			s.holds.drop(hold.ID)
+		}
 		return b, nil, nil
+	case CodeNotFound:
+		// the hold was released, or expired long ago, since it was read
+		return Booking{}, nil, errNoHold()
 	case CodeSlotUnavailable:
 		if hold != nil && !now.Before(hold.ExpiresAt) {
 			return Booking{}, nil, Errorf(CodeHoldExpired, "the hold expired and its time is no longer free")
@@ -187,9 +197,6 @@ func (s *Core) Update(ctx context.Context, r UpdateRequest) (Booking, error) {
 			if err := checkStart(m, sv, dur, start, now); err != nil {
 				return nil, nil, err
 			}
-			if err := s.userConflict(ctx, m.ID, b.Customer.UserID, b.ID, start, start.Add(dur)); err != nil {
-				return nil, nil, err
-			}
 		}
 		nb := b
 		nb.Start, nb.End, nb.Day, nb.PartySize = start, start.Add(dur), m.localDate(start), party
@@ -198,7 +205,12 @@ func (s *Core) Update(ctx context.Context, r UpdateRequest) (Booking, error) {
 		if moved {
 			kind = ChangeReschedule
 		}
+		var guard *UserGuard
+		if moved {
+			guard = userGuard(b.Customer.UserID, b.ID, nb.Start, nb.End)
+		}
 		return &Mutation{
+			User: guard,
 			Claim: &Claim{Allocation: Allocation{
 				ID: b.ID, MerchantID: b.MerchantID, ServiceID: b.ServiceID, Start: nb.Start, End: nb.End, Party: party,
 			}, Capacity: sv.Capacity},

@@ -63,20 +63,25 @@ func (s *countingStore) Commit(ctx context.Context, m *booking.Mutation) error {
 	return s.Store.Commit(ctx, m)
 }
 
-// TestConfirmReads checks what ConfirmHold reads from the store: a live hold costs one hold read (plus the user's
-// bookings when there is a user) before the commit, never a booking read; a hold already confirmed, or confirmed
-// by a concurrent call between the read and the commit, answers with that booking.
+// TestConfirmReads checks what ConfirmHold reads from the store: a hold this core placed costs no read at all
+// (the commit checks that it is still stored, and the user's other bookings), a hold placed by another instance
+// one hold read, never a booking read; a hold already confirmed, or confirmed by a concurrent call between the
+// read and the commit, answers with that booking; a hold another instance released is NOT_FOUND.
 func TestConfirmReads(t *testing.T) {
 	st := &countingStore{Store: memory.New(), reads: map[string]int{}}
 	clock := storetest.NewClock(monday)
-	core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
+	newCore := func() *booking.Core {
+		core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return core
 	}
+	core, other := newCore(), newCore() // other is a second instance sharing the store
 	ctx := context.Background()
-	hold := func(user string) booking.Hold {
+	hold := func(by *booking.Core, user string) booking.Hold {
 		t.Helper()
-		h, err := core.PlaceHold(ctx, booking.HoldRequest{MerchantID: "sample-bistro", Start: lt(2026, 3, 3, "19:00"), PartySize: 2, UserID: user})
+		h, err := by.PlaceHold(ctx, booking.HoldRequest{MerchantID: "sample-bistro", Start: lt(2026, 3, 3, "19:00"), PartySize: 2, UserID: user})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,23 +107,38 @@ func TestConfirmReads(t *testing.T) {
 	cases := []struct {
 		name      string
 		user      string
+		elsewhere bool // the hold was placed by the other instance
 		confirmed bool // confirm once before the measured call
+		released  bool // the other instance releases the hold before the measured call
 		race      bool // a concurrent confirmation commits between the measured call's reads and its commit
+		wantCode  booking.Code
 		want      map[string]int
 	}{
-		{"live hold, no user", "", false, false, map[string]int{"Hold": 1, "Commit": 1}},
-		{"live hold with a user", "u1", false, false, map[string]int{"Hold": 1, "BookingsByUser": 1, "Commit": 1}},
-		{"already confirmed", "", true, false, map[string]int{"Hold": 1, "Booking": 1}},
-		// The concurrent confirmation's own hold read and commit are counted too.
-		{"confirmed concurrently", "", false, true, map[string]int{"Hold": 2, "Commit": 2, "Booking": 1}},
+		{name: "live hold, no user", want: map[string]int{"Commit": 1}},
+		{name: "live hold with a user", user: "u1", want: map[string]int{"Commit": 1}},
+		{name: "placed by another instance", user: "u2", elsewhere: true, want: map[string]int{"Hold": 1, "Commit": 1}},
+		{name: "already confirmed", confirmed: true, want: map[string]int{"Hold": 1, "Booking": 1}},
+		// The concurrent confirmation's own commit is counted too.
+		{name: "confirmed concurrently", race: true, want: map[string]int{"Commit": 2, "Booking": 1}},
+		{name: "released by another instance", released: true, wantCode: booking.CodeNotFound, want: map[string]int{"Commit": 1, "Booking": 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := hold(c.user)
+			by := core
+			if c.elsewhere {
+				by = other
+			}
+			h := hold(by, c.user)
 			var first booking.Booking
 			if c.confirmed {
 				var err error
 				if first, err = confirm(h); err != nil {
+					t.Fatal(err)
+				}
+				st.take()
+			}
+			if c.released {
+				if err := other.ReleaseHold(ctx, "sample-bistro", h.ID); err != nil {
 					t.Fatal(err)
 				}
 				st.take()
@@ -132,6 +152,15 @@ func TestConfirmReads(t *testing.T) {
 				}
 			}
 			b, err := confirm(h)
+			if got := st.take(); !same(got, c.want) {
+				t.Errorf("store calls %v, want %v", got, c.want)
+			}
+			if c.wantCode != "" {
+				if booking.CodeOf(err) != c.wantCode {
+					t.Fatalf("got %v, want %s", err, c.wantCode)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,9 +169,6 @@ func TestConfirmReads(t *testing.T) {
 			}
 			if (c.confirmed || c.race) && b.ConfirmationCode != first.ConfirmationCode {
 				t.Fatalf("got confirmation code %s, want the first confirmation's %s", b.ConfirmationCode, first.ConfirmationCode)
-			}
-			if got := st.take(); !same(got, c.want) {
-				t.Fatalf("store calls %v, want %v", got, c.want)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package booking
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -39,6 +38,7 @@ type Core struct {
 	newID   func() string
 	newCode func() string
 	idemTTL time.Duration
+	holds   *holdCache
 }
 
 // NewService returns the booking core over cfg.Store and cfg.Inventory.
@@ -62,6 +62,7 @@ func NewService(cfg Config) (*Core, error) {
 		newID:   cfg.NewID,
 		newCode: cfg.NewCode,
 		idemTTL: cfg.IdempotencyTTL,
+		holds:   newHoldCache(),
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -128,26 +129,24 @@ func outboxEntry(b Booking, kind ChangeKind, reason string, now time.Time) Outbo
 	}
 }
 
-// userConflict reports SLOT_ALREADY_BOOKED_BY_USER when the user already has an active booking with the
-// merchant that overlaps [start, end), other than the booking with id self. This check reads before the
-// commit, so it does not stop one user racing against themself; capacity is always enforced atomically.
-func (s *Core) userConflict(ctx context.Context, merchantID, userID, self string, start, end time.Time) error {
+// userGuard is the store check that keeps a user from two overlapping active bookings at one merchant
+// (SLOT_ALREADY_BOOKED_BY_USER), for a booking self of userID over [start, end); nil without a user. The store
+// runs it in the same atomic step as the write, so two racing requests of one user cannot both pass it.
+func userGuard(userID, self string, start, end time.Time) *UserGuard {
 	if userID == "" {
 		return nil
 	}
-	bs, err := s.store.BookingsByUser(ctx, userID, start)
-	if err != nil {
-		return fmt.Errorf("booking: list the user's bookings: %w", err)
-	}
-	for _, b := range bs {
-		if b.ID == self || b.MerchantID != merchantID || !b.Active() {
-			continue
-		}
-		if b.Start.Before(end) && b.End.After(start) {
-			return Errorf(CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time")
-		}
-	}
-	return nil
+	return &UserGuard{UserID: userID, Start: start, End: end, Except: self}
+}
+
+// errUserConflict is the core's SLOT_ALREADY_BOOKED_BY_USER.
+func errUserConflict() error {
+	return Errorf(CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time")
+}
+
+// errNoHold is the core's answer for a hold that is not (or no longer) stored.
+func errNoHold() error {
+	return &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
 }
 
 // slotError turns a store's capacity failure into the core's "full" reason.

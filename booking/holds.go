@@ -74,9 +74,6 @@ func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRe
 	}
 	start := utc(r.Start)
 	end := start.Add(sv.Duration.D())
-	if err := s.userConflict(ctx, m.ID, r.UserID, "", start, end); err != nil {
-		return Hold{}, nil, err
-	}
 	h := Hold{
 		ID:         s.newID(),
 		MerchantID: m.ID,
@@ -95,6 +92,7 @@ func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRe
 		Claim: &Claim{Allocation: Allocation{
 			ID: h.ID, MerchantID: m.ID, ServiceID: sv.ID, Start: start, End: end, Party: h.PartySize, ExpiresAt: h.ExpiresAt,
 		}, Capacity: sv.Capacity},
+		User:    userGuard(r.UserID, "", start, end),
 		PutHold: &h,
 	}
 	res, replayed, err := s.commit(ctx, mut, id)
@@ -104,6 +102,7 @@ func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRe
 	if err != nil {
 		return Hold{}, nil, slotError(err)
 	}
+	s.holds.put(h)
 	return h, nil, nil
 }
 
@@ -113,26 +112,25 @@ func (s *Core) ReleaseHold(ctx context.Context, merchantID, holdID string) error
 	if holdID == "" {
 		return InvalidArgument("hold_id", "a hold id is required")
 	}
-	h, err := s.store.Hold(ctx, holdID)
-	if CodeOf(err) == CodeNotFound {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("booking: read hold: %w", err)
+	h, cached := s.holds.get(holdID)
+	if !cached {
+		var err error
+		h, err = s.store.Hold(ctx, holdID)
+		if CodeOf(err) == CodeNotFound {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("booking: read hold: %w", err)
+		}
 	}
 	if h.MerchantID != merchantID {
 		return nil
 	}
-	// A confirmed hold is deleted in the same commit that writes its booking (which has the hold's id), so
-	// a hold that is still here has no booking whose allocation this could remove.
-	if _, err := s.store.Booking(ctx, holdID); err == nil {
-		return nil
-	} else if CodeOf(err) != CodeNotFound {
-		return fmt.Errorf("booking: read booking: %w", err)
-	}
-	now := s.Now()
-	err = s.store.Commit(ctx, &Mutation{MerchantID: merchantID, Now: now, Release: []string{holdID}, DeleteHold: holdID})
-	if err != nil {
+	// RequireHold: the commit that confirms a hold deletes it and gives its booking the hold's id (and so the
+	// hold's allocation), so releasing only while the hold is still stored never takes a booking's capacity.
+	err := s.store.Commit(ctx, &Mutation{MerchantID: merchantID, Now: s.Now(), Release: []string{holdID}, DeleteHold: holdID, RequireHold: true})
+	s.holds.drop(holdID)
+	if err != nil && CodeOf(err) != CodeNotFound {
 		return fmt.Errorf("booking: release hold: %w", err)
 	}
 	return nil
@@ -189,21 +187,21 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	}
 	// The hold first: the commit that writes a booking deletes its hold, so a hold that is still there was not
 	// confirmed yet (a confirmation racing this one is caught by the commit's ExpectVersion 0 below), and only a
-	// missing hold needs the booking read.
-	h, err := s.store.Hold(ctx, r.HoldID)
-	if CodeOf(err) == CodeNotFound {
-		if b, berr := s.store.Booking(ctx, r.HoldID); berr == nil && b.MerchantID == m.ID {
-			return b, nil, nil // already confirmed
-		} else if berr != nil && CodeOf(berr) != CodeNotFound {
-			return Booking{}, nil, fmt.Errorf("booking: read booking: %w", berr)
+	// missing hold needs the booking read. A hold this Core placed is known without a read; the commit then
+	// checks that it is still stored (RequireHold).
+	h, cached := s.holds.get(r.HoldID)
+	if !cached {
+		var err error
+		h, err = s.store.Hold(ctx, r.HoldID)
+		if CodeOf(err) == CodeNotFound {
+			return s.confirmed(ctx, m, r.HoldID)
 		}
-		return Booking{}, nil, &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
-	}
-	if err != nil {
-		return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+		if err != nil {
+			return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+		}
 	}
 	if h.MerchantID != m.ID {
-		return Booking{}, nil, &Error{Code: CodeNotFound, Field: "hold_id", Message: "no such hold"}
+		return Booking{}, nil, errNoHold()
 	}
 	_, sv, err := s.lookup(m.ID, h.ServiceID)
 	if err != nil {
@@ -213,12 +211,9 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	if customer.UserID == "" {
 		customer.UserID = h.UserID
 	}
-	if err := s.userConflict(ctx, m.ID, customer.UserID, h.ID, h.Start, h.End); err != nil {
-		return Booking{}, nil, err
-	}
 	b := s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
 	mut := s.createMutation(m, sv, b, id, now)
-	mut.DeleteHold = h.ID
+	mut.DeleteHold, mut.RequireHold = h.ID, true
 	res, replayed, err := s.commit(ctx, mut, id)
 	if replayed {
 		return Booking{}, &res, err
@@ -228,7 +223,12 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		if err != nil {
 			return Booking{}, nil, err
 		}
+		s.holds.drop(h.ID)
 		return b, nil, nil
+	case CodeNotFound:
+		// The hold is gone: released, expired long ago, or confirmed by a call whose booking is now stored.
+		s.holds.drop(h.ID)
+		return s.confirmed(ctx, m, h.ID)
 	case CodeSlotUnavailable:
 		if !now.Before(h.ExpiresAt) {
 			return Booking{}, nil, Errorf(CodeHoldExpired, "the hold expired and its time is no longer free")
@@ -241,6 +241,18 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		}
 	}
 	return Booking{}, nil, err
+}
+
+// confirmed answers a confirmation whose hold is not stored: with the booking that consumed it, or NOT_FOUND.
+func (s *Core) confirmed(ctx context.Context, m *Merchant, holdID string) (Booking, *idemResult, error) {
+	b, err := s.store.Booking(ctx, holdID)
+	switch {
+	case err == nil && b.MerchantID == m.ID:
+		return b, nil, nil // already confirmed
+	case err != nil && CodeOf(err) != CodeNotFound:
+		return Booking{}, nil, fmt.Errorf("booking: read booking: %w", err)
+	}
+	return Booking{}, nil, errNoHold()
 }
 
 // newBooking builds a new booking (Version 1) for [start, end).
@@ -268,7 +280,8 @@ func (s *Core) newBooking(m *Merchant, sv *Service, id string, start, end time.T
 	}
 }
 
-// createMutation writes a new booking with its allocation (replacing a hold's of the same id), its CREATED
+// createMutation writes a new booking with its allocation (replacing a hold's of the same id), guarded against
+// the user's overlapping bookings, its CREATED
 // outbox entry and the idempotency record.
 func (s *Core) createMutation(m *Merchant, sv *Service, b Booking, id idem, now time.Time) *Mutation {
 	return &Mutation{
@@ -276,6 +289,7 @@ func (s *Core) createMutation(m *Merchant, sv *Service, b Booking, id idem, now 
 		Now:         now,
 		Idempotency: s.record(id, idemResult{Booking: &b}, now),
 		Booking:     &b,
+		User:        userGuard(b.Customer.UserID, b.ID, b.Start, b.End),
 		Claim: &Claim{Allocation: Allocation{
 			ID: b.ID, MerchantID: m.ID, ServiceID: sv.ID, Start: b.Start, End: b.End, Party: b.PartySize,
 		}, Capacity: sv.Capacity},

@@ -123,8 +123,13 @@ func (s *Core) commit(ctx context.Context, m *Mutation, id idem) (res idemResult
 		res, err = replayOf(re.Record, id.hash)
 		return res, true, err
 	}
-	if err != nil && CodeOf(err) == "" {
-		return idemResult{}, false, fmt.Errorf("booking: commit: %w", err)
+	switch CodeOf(err) {
+	case "":
+		if err != nil {
+			return idemResult{}, false, fmt.Errorf("booking: commit: %w", err)
+		}
+	case CodeSlotAlreadyBookedByUser:
+		return idemResult{}, false, errUserConflict()
 	}
 	return idemResult{}, false, err
 }

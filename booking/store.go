@@ -69,15 +69,25 @@ type Store interface {
 //  2. Version: when Booking is set, the stored booking with Booking.ID must have Version == ExpectVersion
 //     (ExpectVersion 0 means no booking with that ID may exist); otherwise fail with CodeVersionMismatch.
 //     When ExpectVersion is 0 a hold with the same ID may exist: it is the hold being confirmed.
-//  3. Capacity: when Claim is set, allocations that are no longer Live at Now are removed, then the peak sum
+//  3. Hold: when RequireHold is set, the hold DeleteHold must be stored (expired or not); otherwise fail with
+//     CodeNotFound.
+//  4. User: when User is set, no Active booking of User.UserID at MerchantID other than User.Except may overlap
+//     [User.Start, User.End); otherwise fail with CodeSlotAlreadyBookedByUser.
+//  5. Capacity: when Claim is set, allocations that are no longer Live at Now are removed, then the peak sum
 //     of Party over every instant of [Claim.Start, Claim.End), counting the live allocations of the same
 //     merchant and service other than those with Claim.ID, plus Claim.Party, must not exceed Capacity;
-//     otherwise fail with CodeSlotUnavailable. Then the allocation with Claim.ID is replaced by Claim.
-//  4. Release: the allocations with these IDs are removed (absent ones are ignored).
-//  5. Holds: PutHold is written (indexed for Store.Hold); DeleteHold is removed (absent is ignored).
-//  6. Booking: written, and the user, day and active-by-end indexes follow it (moved when Day, End, Status
+//     otherwise fail with CodeSlotUnavailable. The check is skipped when the allocation being replaced (the one
+//     with Claim.ID) covers the claim (see [Allocation.Covers]): a live hold keeps its capacity until it expires,
+//     and a change that uses no more than before needs no room. Then the allocation with Claim.ID is replaced by
+//     Claim.
+//  6. Release: the allocations with these IDs are removed (absent ones are ignored).
+//  7. Holds: PutHold is written (indexed for Store.Hold); DeleteHold is removed (absent is ignored).
+//  8. Booking: written, and the user, day and active-by-end indexes follow it (moved when Day, End, Status
 //     or Customer.UserID changed, removed from the active index when the booking is no longer Active).
-//  7. Outbox: each entry is appended as PENDING, due at its NextAttemptAt.
+//  9. Outbox: each entry is appended as PENDING, due at its NextAttemptAt.
+//
+// Checks 2 to 5 read what they guard in the same atomic step as the writes, so two racing mutations cannot both
+// pass a check that only one of them may pass.
 type Mutation struct {
 	// MerchantID scopes the mutation: every record it touches belongs to this merchant (a store may keep each
 	// merchant's keys together, as the Redis store does with one Cluster hash tag per merchant).
@@ -86,6 +96,8 @@ type Mutation struct {
 	Idempotency   *IdempotencyRecord
 	Booking       *Booking
 	ExpectVersion int64
+	RequireHold   bool
+	User          *UserGuard
 	Claim         *Claim
 	Release       []string
 	PutHold       *Hold
@@ -93,10 +105,31 @@ type Mutation struct {
 	Outbox        []OutboxEntry
 }
 
+// UserGuard keeps one person from holding two overlapping bookings at a merchant (SLOT_ALREADY_BOOKED_BY_USER).
+type UserGuard struct {
+	UserID     string
+	Start, End time.Time
+	// Except is the booking being written (its own earlier span does not conflict with itself).
+	Except string
+}
+
+// Conflicts reports whether b, a booking of the guarded user at the mutation's merchant, breaks the guard.
+// Stores written in Go call it for every booking of the user at the merchant.
+func (g *UserGuard) Conflicts(b *Booking) bool {
+	return b.ID != g.Except && b.Customer.UserID == g.UserID && b.Active() && b.Start.Before(g.End) && b.End.After(g.Start)
+}
+
 // Claim asks for capacity: Allocation plus the service's Capacity at every instant of its span.
 type Claim struct {
 	Allocation
 	Capacity int
+}
+
+// Covers reports whether a, the allocation a claim replaces, makes the claim's capacity check unnecessary: a is
+// Live at now, its span contains c's and its Party is at least c's, so replacing a by c raises the usage of no
+// instant.
+func (a Allocation) Covers(c Allocation, now time.Time) bool {
+	return a.ServiceID == c.ServiceID && a.Live(now) && !a.Start.After(c.Start) && !a.End.Before(c.End) && a.Party >= c.Party
 }
 
 // ReplayError is returned by Store.Commit when the mutation's idempotency key is already recorded.

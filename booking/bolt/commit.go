@@ -23,7 +23,7 @@ type encoded struct {
 }
 
 // Commit applies m atomically, following the steps of booking.Mutation in order: every check (idempotency,
-// version, capacity) runs before anything is written, and a failed check writes nothing. A successful Commit
+// version, hold, user, capacity) runs before anything is written, and a failed check writes nothing. A successful Commit
 // also runs the bounded sweeps described in the package comment.
 //
 // Concurrent commits are coalesced into one bbolt transaction (one fsync); a business failure of one of them is
@@ -166,19 +166,45 @@ func apply(tx *bbolt.Tx, m *booking.Mutation, enc *encoded) (failed, err error) 
 		}
 	}
 
-	// Step 3: capacity (the check; the writes follow below).
+	// Step 3: the hold.
+	if m.RequireHold && (m.DeleteHold == "" || bucket(tx, bktHolds).Get([]byte(m.DeleteHold)) == nil) {
+		return booking.Errorf(booking.CodeNotFound, "no hold with this id"), nil
+	}
+
+	// Step 4: the user's other bookings.
+	if g := m.User; g != nil && validID(g.UserID) {
+		conflict := false
+		_, err := bookingsUnder(tx, bktByUser, prefix(g.UserID), func(b *booking.Booking) bool {
+			conflict = conflict || (b.MerchantID == m.MerchantID && g.Conflicts(b))
+			return false
+		})
+		if err != nil {
+			return nil, err
+		}
+		if conflict {
+			return booking.Errorf(booking.CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time"), nil
+		}
+	}
+
+	// Step 5: capacity (the check; the writes follow below).
 	var expired []booking.Allocation
 	if c := m.Claim; c != nil {
 		overlapping, err := overlappingAllocs(tx, c.MerchantID, c.ServiceID, c.Start, c.End)
 		if err != nil {
 			return nil, err
 		}
-		if used := booking.PeakUsage(overlapping, c.Start, c.End, m.Now, c.ID); used+c.Party > c.Capacity {
-			return booking.Errorf(booking.CodeSlotUnavailable, "%d of %d in use, %d requested", used, c.Capacity, c.Party), nil
-		}
+		covered := false
 		for _, a := range overlapping {
+			if a.ID == c.ID && a.Covers(c.Allocation, m.Now) {
+				covered = true
+			}
 			if !a.Live(m.Now) {
 				expired = append(expired, a)
+			}
+		}
+		if !covered {
+			if used := booking.PeakUsage(overlapping, c.Start, c.End, m.Now, c.ID); used+c.Party > c.Capacity {
+				return booking.Errorf(booking.CodeSlotUnavailable, "%d of %d in use, %d requested", used, c.Capacity, c.Party), nil
 			}
 		}
 	}

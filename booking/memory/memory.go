@@ -98,16 +98,32 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 			return booking.Errorf(booking.CodeVersionMismatch, "booking %s is not at version %d", m.Booking.ID, m.ExpectVersion)
 		}
 	}
-	// 3. Capacity: checked first, so that a failed claim writes nothing; the sweep follows on success.
+	// 3. Hold.
+	if m.RequireHold {
+		if _, ok := s.holds[m.DeleteHold]; !ok || m.DeleteHold == "" {
+			return booking.Errorf(booking.CodeNotFound, "no hold with this id")
+		}
+	}
+	// 4. User.
+	if g := m.User; g != nil {
+		for id := range s.byUser[g.UserID] {
+			if b := s.bookings[id]; b.MerchantID == m.MerchantID && g.Conflicts(&b) {
+				return booking.Errorf(booking.CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time")
+			}
+		}
+	}
+	// 5. Capacity: checked first, so that a failed claim writes nothing; the sweep follows on success.
 	if c := m.Claim; c != nil {
 		k := serviceKey{c.MerchantID, c.ServiceID}
 		set := s.allocs[k]
 		if set == nil {
 			set = newAllocSet()
 		}
-		overlapping := set.overlapping(c.Start, c.End)
-		if booking.PeakUsage(overlapping, c.Start, c.End, m.Now, c.ID)+c.Party > c.Capacity {
-			return booking.Errorf(booking.CodeSlotUnavailable, "capacity %d exceeded", c.Capacity)
+		if old, ok := set.byID[c.ID]; !ok || !old.Covers(c.Allocation, m.Now) {
+			overlapping := set.overlapping(c.Start, c.End)
+			if booking.PeakUsage(overlapping, c.Start, c.End, m.Now, c.ID)+c.Party > c.Capacity {
+				return booking.Errorf(booking.CodeSlotUnavailable, "capacity %d exceeded", c.Capacity)
+			}
 		}
 		s.allocs[k] = set
 		for id := range set.expiring {
@@ -119,18 +135,18 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 		set.add(c.Allocation)
 		s.allocKey[c.ID] = k
 	}
-	// 4. Release.
+	// 6. Release.
 	for _, id := range m.Release {
 		s.removeAlloc(id)
 	}
-	// 5. Holds.
+	// 7. Holds.
 	if m.PutHold != nil {
 		s.holds[m.PutHold.ID] = *m.PutHold
 	}
 	if m.DeleteHold != "" {
 		delete(s.holds, m.DeleteHold)
 	}
-	// 6. Booking and its indexes.
+	// 8. Booking and its indexes.
 	if m.Booking != nil {
 		b := *m.Booking
 		if old, ok := s.bookings[b.ID]; ok {
@@ -141,7 +157,7 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 		addIndex(s.byUser, b.Customer.UserID, b.ID)
 		addIndex(s.byDay, dayKey{b.MerchantID, b.Day}, b.ID)
 	}
-	// 7. Outbox.
+	// 9. Outbox.
 	for _, e := range m.Outbox {
 		e.State = booking.DeliveryPending
 		s.nextSeq++

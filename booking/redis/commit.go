@@ -3,6 +3,7 @@ package redis
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,16 +21,23 @@ import (
 const holdGrace = 24 * time.Hour
 
 // bookingRecord is how a booking is stored in T:bj: a head the commit script reads without decoding JSON
-// ("<Version> <len(UserID)> <len(Day)>\n<UserID><Day>", lengths in bytes, so any bytes may appear in them), then
-// the booking JSON js.
+// ("<Version> <len(UserID)> <len(Day)> <Start ms> <End ms> <1 if Active, else 0>\n<UserID><Day>", lengths in
+// bytes, so any bytes may appear in them), then the booking JSON js. The head gives the version check its
+// version, the index moves their old members and the user guard the span and whether it counts.
 func bookingRecord(b *booking.Booking, js []byte) []byte {
 	u, d := b.Customer.UserID, b.Day
-	v := make([]byte, 0, 48+len(u)+len(d)+len(js))
+	v := make([]byte, 0, 80+len(u)+len(d)+len(js))
 	v = strconv.AppendInt(v, b.Version, 10)
 	v = append(v, ' ')
 	v = strconv.AppendInt(v, int64(len(u)), 10)
 	v = append(v, ' ')
 	v = strconv.AppendInt(v, int64(len(d)), 10)
+	v = append(v, ' ')
+	v = strconv.AppendInt(v, ms(b.Start), 10)
+	v = append(v, ' ')
+	v = strconv.AppendInt(v, ms(b.End), 10)
+	v = append(v, ' ')
+	v = append(v, flag(b.Active())...)
 	v = append(v, '\n')
 	v = append(v, u...)
 	v = append(v, d...)
@@ -43,7 +51,8 @@ func bookingJSON(rec string) (string, error) {
 		return "", errors.New("malformed booking record: no head")
 	}
 	_, lens, _ := strings.Cut(head, " ")
-	lu, ld, _ := strings.Cut(lens, " ")
+	lu, lens, _ := strings.Cut(lens, " ")
+	ld, _, _ := strings.Cut(lens, " ")
 	nu, err1 := strconv.Atoi(lu)
 	nd, err2 := strconv.Atoi(ld)
 	if err1 != nil || err2 != nil || nu < 0 || nd < 0 || nu+nd > len(rest) {
@@ -120,6 +129,10 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 			stored = out[1]
 		}
 		return booking.Errorf(booking.CodeVersionMismatch, "booking version is %s, expected %d", stored, m.ExpectVersion)
+	case "NOHOLD":
+		return booking.Errorf(booking.CodeNotFound, "no hold with this id")
+	case "USER":
+		return booking.Errorf(booking.CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time")
 	case "FULL":
 		return booking.Errorf(booking.CodeSlotUnavailable, "not enough capacity left for a party of %d", m.Claim.Party)
 	default:
@@ -231,7 +244,7 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 		k.oe(), k.op(), k.oq(), k.oa(), k.oc()}
 
 	now := ms(m.Now)
-	args := make([]any, 0, 30+len(m.Release)+6*len(m.Outbox))
+	args := make([]any, 0, 36+len(m.Release)+6*len(m.Outbox))
 	args = append(args, now)
 
 	// 2–5 idempotency
@@ -271,6 +284,9 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 
 	// 15–23 claim
 	if c := m.Claim; c != nil {
+		if len(c.ID) > maxAllocField || len(c.ServiceID) > maxAllocField {
+			return nil, nil, booking.InvalidArgument("claim", "allocation and service ids must be at most %d bytes", maxAllocField)
+		}
 		args = append(args, "1", c.ID, c.ServiceID, ms(c.Start), ms(c.End), c.Party, ms(c.ExpiresAt), c.Capacity,
 			allocValue(c.Allocation))
 	} else {
@@ -289,7 +305,15 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	}
 	args = append(args, flag(m.DeleteHold != ""))
 
-	// 29… release, then the outbox
+	// 29 require hold, 30–34 user guard
+	args = append(args, flag(m.RequireHold))
+	if g := m.User; g != nil {
+		args = append(args, "1", g.UserID, ms(g.Start), ms(g.End), g.Except)
+	} else {
+		args = append(args, "0", "", 0, 0, "")
+	}
+
+	// 35… release, then the outbox
 	args = append(args, len(m.Release))
 	for _, id := range m.Release {
 		args = append(args, id)
@@ -365,14 +389,32 @@ func encodeEntry(e *booking.OutboxEntry, b *booking.Booking, bJS []byte) ([]byte
 // bookingMarker finds the booking placeholder ("0") in encodeEntry's output.
 const bookingMarker = `,"booking":0`
 
-// allocValue is how an allocation is stored (a member of the al ZSET): the numbers the scripts need (ms), the
-// service, the ID, then the exact instants for Go (unix ns; 0 = zero time).
+// allocValue is how an allocation is stored (a member of the al ZSET), in binary, big-endian, so that the
+// capacity scan reads each member with one struct.unpack instead of a pattern match:
+//
+//	int64 Start ms, int64 End ms, int32 Party, int64 ExpiresAt ms (0: never), uint16 len + ServiceID,
+//	uint16 len + ID, then int64 Start, End, ExpiresAt in unix ns (0: zero time), exact, for Go.
+//
+// The ms fields are what the scripts compare; Redis's Lua reads them as doubles, exact below 2^53 ms.
+// Service and allocation IDs must be at most 65535 bytes (commitArgs checks).
 func allocValue(a booking.Allocation) string {
-	return strconv.FormatInt(ms(a.Start), 10) + " " + strconv.FormatInt(ms(a.End), 10) + " " +
-		strconv.Itoa(a.Party) + " " + strconv.FormatInt(ms(a.ExpiresAt), 10) + " " + a.ServiceID + "\n" + a.ID + "\n" +
-		strconv.FormatInt(nanos(a.Start), 10) + " " + strconv.FormatInt(nanos(a.End), 10) + " " +
-		strconv.FormatInt(nanos(a.ExpiresAt), 10)
+	v := make([]byte, 0, 56+len(a.ServiceID)+len(a.ID))
+	v = binary.BigEndian.AppendUint64(v, uint64(ms(a.Start)))
+	v = binary.BigEndian.AppendUint64(v, uint64(ms(a.End)))
+	v = binary.BigEndian.AppendUint32(v, uint32(int32(a.Party)))
+	v = binary.BigEndian.AppendUint64(v, uint64(ms(a.ExpiresAt)))
+	v = binary.BigEndian.AppendUint16(v, uint16(len(a.ServiceID)))
+	v = append(v, a.ServiceID...)
+	v = binary.BigEndian.AppendUint16(v, uint16(len(a.ID)))
+	v = append(v, a.ID...)
+	v = binary.BigEndian.AppendUint64(v, uint64(nanos(a.Start)))
+	v = binary.BigEndian.AppendUint64(v, uint64(nanos(a.End)))
+	v = binary.BigEndian.AppendUint64(v, uint64(nanos(a.ExpiresAt)))
+	return string(v)
 }
+
+// maxAllocField bounds the service and allocation IDs an allocValue can hold.
+const maxAllocField = 1<<16 - 1
 
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
@@ -397,36 +439,34 @@ func (e errMalformedAlloc) Error() string { return fmt.Sprintf("malformed alloca
 // parseAllocValue reads an allocValue back.
 func parseAllocValue(merchantID, v string) (booking.Allocation, error) {
 	bad := errMalformedAlloc{v}
-	head, rest, ok := strings.Cut(v, "\n")
-	if !ok {
+	const head = 28 // Start, End, Party, ExpiresAt
+	if len(v) < head+2 {
 		return booking.Allocation{}, bad
 	}
-	id, exact, ok := strings.Cut(rest, "\n")
-	if !ok {
-		return booking.Allocation{}, bad
-	}
-	var hf [5]string
-	for i := range 4 {
-		f, rest, ok := strings.Cut(head, " ")
-		if !ok {
-			return booking.Allocation{}, bad
+	party := int(int32(binary.BigEndian.Uint32([]byte(v[16:20]))))
+	rest := v[head:]
+	field := func() (string, bool) {
+		if len(rest) < 2 {
+			return "", false
 		}
-		hf[i], head = f, rest
+		n := int(binary.BigEndian.Uint16([]byte(rest[:2])))
+		if len(rest) < 2+n {
+			return "", false
+		}
+		f := rest[2 : 2+n]
+		rest = rest[2+n:]
+		return f, true
 	}
-	hf[4] = head // the service ID
-	party, err := strconv.Atoi(hf[2])
-	if err != nil {
+	svc, ok1 := field()
+	id, ok2 := field()
+	if !ok1 || !ok2 || len(rest) != 24 {
 		return booking.Allocation{}, bad
 	}
 	var ns [3]int64
-	for i := range 3 {
-		f, rest, _ := strings.Cut(exact, " ")
-		if ns[i], err = strconv.ParseInt(f, 10, 64); err != nil {
-			return booking.Allocation{}, bad
-		}
-		exact = rest
+	for i := range ns {
+		ns[i] = int64(binary.BigEndian.Uint64([]byte(rest[8*i : 8*i+8])))
 	}
-	return booking.Allocation{ID: id, MerchantID: merchantID, ServiceID: hf[4], Start: fromNanos(ns[0]),
+	return booking.Allocation{ID: id, MerchantID: merchantID, ServiceID: svc, Start: fromNanos(ns[0]),
 		End: fromNanos(ns[1]), Party: party, ExpiresAt: fromNanos(ns[2])}, nil
 }
 

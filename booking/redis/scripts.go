@@ -21,12 +21,11 @@ local function hmget(key, ids)
   end
   return out
 end
--- an allocation is a member of the al ZSET (scored by start):
--- "<startMs> <endMs> <party> <expiresMs> <serviceID>\n<id>\n<start> <end> <expires>" (the last three in unix ns,
--- for Go); the ad HASH maps its ID to that member.
+-- an allocation is a member of the al ZSET (scored by start), binary (see allocValue in commit.go): int64 start
+-- ms, int64 end ms, int32 party, int64 expiry ms (0: never), uint16-prefixed service ID, then what only Go reads;
+-- the ad HASH maps its ID to that member.
 local function parse_alloc(v)
-  local s, e, p, x, svc, id = string.match(v, '^(%-?%d+) (%-?%d+) (%-?%d+) (%-?%d+) ([^\n]*)\n([^\n]*)\n')
-  return tonumber(s), tonumber(e), tonumber(p), tonumber(x), svc, id
+  return struct.unpack('>i8i8i4i8i2c0', v)
 end
 -- remove_allocs deletes the allocations with these IDs (absent ones are ignored).
 local function remove_allocs(al, ad, ax, ids)
@@ -55,7 +54,7 @@ const noSweep = "999999999999999"
 // KEYS: 1 idem, 2 bj, 3 bm, 4 al, 5 ad, 6 ax, 7 hold to put, 8 hold to delete, 9 ux, 10 dx, 11 act,
 // 12 oe, 13 os, 14 op, 15 oq, 16 oa, 17 oc.
 // ARGV: see commitArgs in commit.go.
-// Reply: {'OK'} | {'REPLAY', recordJSON} | {'VERSION', storedVersion} | {'FULL', peak}.
+// Reply: {'OK'} | {'REPLAY', recordJSON} | {'VERSION', storedVersion} | {'NOHOLD'} | {'USER'} | {'FULL', peak}.
 const commitSrc = luaHelpers + `
 local now = tonumber(ARGV[1])
 
@@ -76,7 +75,7 @@ if ARGV[6] == '1' then
   local v = 0
   if m then
     -- the record's head: "<version> <len(user)> <len(day)>\n<user><day>", then the booking JSON
-    local sv, nu, nd, p = string.match(m, '^(%d+) (%d+) (%d+)\n()')
+    local sv, nu, nd, p = string.match(m, '^(%d+) (%d+) (%d+) [^\n]*\n()')
     if not sv then return redis.error_reply('malformed booking record ' .. bid) end
     v, nu, nd = tonumber(sv), tonumber(nu), tonumber(nd)
     old = {u = string.sub(m, p, p + nu - 1), d = string.sub(m, p + nu, p + nu + nd - 1)}
@@ -84,7 +83,28 @@ if ARGV[6] == '1' then
   if v ~= tonumber(ARGV[7]) then return {'VERSION', tostring(v)} end
 end
 
--- 3. capacity (check only; writes follow)
+-- 3. the hold being consumed must be stored
+if ARGV[29] == '1' and redis.call('EXISTS', KEYS[7]) == 0 then return {'NOHOLD'} end
+
+-- 4. the user's other active bookings at this merchant must not overlap [ARGV[32], ARGV[33])
+if ARGV[30] == '1' then
+  local g = ARGV[31]
+  local ms = redis.call('ZRANGEBYLEX', KEYS[8], '[' .. g .. '\0', '(' .. g .. '\1')
+  if #ms > 0 then
+    local ids = {}
+    for j = 1, #ms do ids[j] = string.sub(ms[j], #g + 2) end
+    local recs = hmget(KEYS[2], ids)
+    local gs, ge, except = tonumber(ARGV[32]), tonumber(ARGV[33]), ARGV[34]
+    for j = 1, #ids do
+      if recs[j] and ids[j] ~= except then
+        local s, e, a = string.match(recs[j], '^%d+ %d+ %d+ (%-?%d+) (%-?%d+) ([01])\n')
+        if a == '1' and tonumber(s) < ge and tonumber(e) > gs then return {'USER'} end
+      end
+    end
+  end
+end
+
+-- 5. capacity (check only; writes follow)
 local claim = ARGV[15] == '1'
 local cid, csvc, cs, ce, cp, cx, ccap, maxdur, oldm, sweepAt
 if claim then
@@ -94,25 +114,32 @@ if claim then
   -- ax expires before #sweep; absent: unknown)
   local r = redis.call('HMGET', KEYS[4], '#maxdur', cid, '#sweep')
   maxdur, oldm, sweepAt = tonumber(r[1] or '0'), r[2], tonumber(r[3] or '0')
-  local members = redis.call('ZRANGEBYSCORE', KEYS[3], cs - maxdur - 2, '(' .. ARGV[19])
+  -- The allocation being replaced covers the claim (live, same service, its span contains the claim's and
+  -- its party is no smaller): replacing it raises no instant's usage, so nothing needs counting.
+  local covered = false
+  if oldm then
+    local os, oe, op, ox, osvc = parse_alloc(oldm)
+    covered = osvc == csvc and (ox == 0 or now < ox) and os <= cs and oe >= ce and op >= cp
+  end
+  local members = {}
+  if not covered then members = redis.call('ZRANGEBYSCORE', KEYS[3], cs - maxdur - 2, '(' .. ARGV[19]) end
   -- The members come by start, so the starts (clamped to the claim's start) are already in order; only the
   -- ends need sorting (numbers, so the C comparison). Then merge, ends before starts at the same instant:
   -- [start, end) spans.
   local st, sp, en, ep = {}, {}, {}, {}
   -- The claim's own allocation is the member oldm (al and ad are written together), so it is skipped by
-  -- comparing members (interned strings: a pointer compare) and the ID need not be captured.
+  -- comparing members (interned strings: a pointer compare).
   for i = 1, #members do
     local v = members[i]
-    local s, e, p, x, svc
-    if v ~= oldm then s, e, p, x, svc = string.match(v, '^(%-?%d+) (%-?%d+) (%-?%d+) (%-?%d+) ([^\n]*)\n') end
-    if s and svc == csvc then s, e, x = tonumber(s), tonumber(e), tonumber(x) end
-    if s and svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
-      p = tonumber(p)
-      st[#st + 1] = math.max(s, cs)
-      sp[#sp + 1] = p
-      if e < ce then
-        en[#en + 1] = e
-        ep[e] = (ep[e] or 0) + p
+    if v ~= oldm then
+      local s, e, p, x, svc = struct.unpack('>i8i8i4i8i2c0', v)
+      if svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
+        st[#st + 1] = math.max(s, cs)
+        sp[#sp + 1] = p
+        if e < ce then
+          en[#en + 1] = e
+          ep[e] = (ep[e] or 0) + p
+        end
       end
     end
   end
@@ -130,11 +157,11 @@ if claim then
       a = a + 1
     end
   end
-  if peak + cp > ccap then return {'FULL', tostring(peak)} end
+  if not covered and peak + cp > ccap then return {'FULL', tostring(peak)} end
 end
 
 -- every check passed: write.
-local i = 29
+local i = 35
 if claim then
   local fields = {} -- written to ad in one HSET
   if now >= sweepAt then
@@ -179,7 +206,7 @@ if claim then
   if #fields > 0 then redis.call('HSET', KEYS[4], unpack(fields)) end
 end
 
--- 4. release
+-- 6. release
 local nrel = tonumber(ARGV[i])
 i = i + 1
 if nrel > 0 then
@@ -189,11 +216,11 @@ if nrel > 0 then
   remove_allocs(KEYS[3], KEYS[4], KEYS[5], rel)
 end
 
--- 5. holds
+-- 7. holds
 if ARGV[24] == '1' then redis.call('SET', KEYS[6], ARGV[26], 'PX', ARGV[27]) end
 if ARGV[28] == '1' then redis.call('DEL', KEYS[7]) end
 
--- 6. booking and its indexes
+-- 8. booking and its indexes
 if ARGV[6] == '1' then
   local user, day = ARGV[11], ARGV[12]
   if old then
@@ -210,7 +237,7 @@ if ARGV[6] == '1' then
   end
 end
 
--- 7. outbox
+-- 9. outbox
 local nout = tonumber(ARGV[i])
 i = i + 1
 for j = 1, nout do

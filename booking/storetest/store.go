@@ -122,6 +122,9 @@ func runStore(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"Release", testRelease},
 		{"Holds", testHolds},
 		{"ConfirmHoldIntoBooking", testConfirmHold},
+		{"RequireHold", testRequireHold},
+		{"UserGuard", testUserGuard},
+		{"CoveredClaimSkipsCount", testCoveredClaim},
 		{"Indexes", testIndexes},
 		{"BookingsEndedBefore", testEndedBefore},
 		{"OutboxOrderPerBooking", testOutboxOrder},
@@ -469,6 +472,157 @@ func testConfirmHold(t *testing.T, st booking.Store) {
 	// The booking's allocation never expires.
 	wantCode(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0.Add(time.Hour),
 		Claim: claim(alloc("other", "m1", "s1", at("18:00"), at("18:15"), 1), 4)}), booking.CodeSlotUnavailable, "")
+}
+
+func testRequireHold(t *testing.T, st booking.Store) {
+	ctx := ctxFor(t)
+	h := booking.Hold{ID: "h1", MerchantID: "m1", ServiceID: "s1", Start: at("18:00"), End: at("19:30"), PartySize: 2,
+		CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
+	ha := alloc("h1", "m1", "s1", h.Start, h.End, 2)
+	ha.ExpiresAt = h.ExpiresAt
+	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, PutHold: &h, Claim: claim(ha, 10)}))
+
+	// Another hold's absence fails the whole mutation, before capacity and writes.
+	b := mkBooking("h2", "m1", "u1", h.Start, 90*time.Minute)
+	err := st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, Booking: &b, RequireHold: true, DeleteHold: "h2",
+		Claim: claim(alloc("h2", "m1", "s1", b.Start, b.End, 2), 10), Outbox: []booking.OutboxEntry{entry(b, t0)}})
+	wantCode(t, err, booking.CodeNotFound, "")
+	_, err = st.Booking(ctx, "h2")
+	wantCode(t, err, booking.CodeNotFound, "")
+	wantIDs(t, "allocations after a missing hold", allocIDs(t, st, "m1", "s1", at("00:00"), at("23:59")), "h1")
+	// RequireHold without DeleteHold names no hold: it fails too.
+	wantCode(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, RequireHold: true}), booking.CodeNotFound, "")
+
+	// An expired hold's record still counts as stored.
+	b = mkBooking("h1", "m1", "u1", h.Start, 90*time.Minute)
+	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: h.ExpiresAt.Add(time.Minute), Booking: &b, RequireHold: true,
+		DeleteHold: "h1", Claim: claim(alloc("h1", "m1", "s1", b.Start, b.End, 2), 10)}))
+	// Once consumed, a second release or confirmation of it fails and leaves the booking's allocation alone.
+	wantCode(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, RequireHold: true, DeleteHold: "h1", Release: []string{"h1"}}),
+		booking.CodeNotFound, "")
+	wantIDs(t, "allocations after a refused release", allocIDs(t, st, "m1", "s1", at("00:00"), at("23:59")), "h1")
+}
+
+func testUserGuard(t *testing.T, st booking.Store) {
+	ctx := ctxFor(t)
+	put := func(b booking.Booking) {
+		t.Helper()
+		must(t, st.Commit(ctx, &booking.Mutation{MerchantID: b.MerchantID, Now: t0, Booking: &b}))
+	}
+	put(mkBooking("b1", "m1", "u1", at("18:00"), 90*time.Minute)) // 18:00–19:30
+	cancelled := mkBooking("b2", "m1", "u1", at("20:00"), time.Hour)
+	cancelled.Status = booking.StatusCancelled
+	put(cancelled)
+	put(mkBooking("b3", "m2", "u1", at("21:00"), time.Hour)) // another merchant
+	put(mkBooking("b4", "m1", "u2", at("21:00"), time.Hour)) // another user
+
+	guarded := func(merchant, user string, from, to time.Time, except string) error {
+		g := &booking.UserGuard{UserID: user, Start: at(from.Format("15:04")), End: at(to.Format("15:04")), Except: except}
+		if to.Before(from) {
+			g.End = to
+		}
+		return st.Commit(ctx, &booking.Mutation{MerchantID: merchant, Now: t0, User: g,
+			Claim: claim(alloc("x-"+user+from.Format("1504"), merchant, "s1", g.Start, g.End, 1), 100)})
+	}
+	cases := []struct {
+		name           string
+		merchant, user string
+		from, to       string
+		except         string
+		want           booking.Code
+	}{
+		{"overlapping the start", "m1", "u1", "17:00", "18:01", "", booking.CodeSlotAlreadyBookedByUser},
+		{"inside", "m1", "u1", "18:30", "19:00", "", booking.CodeSlotAlreadyBookedByUser},
+		{"ends where it starts", "m1", "u1", "17:00", "18:00", "", ""},
+		{"starts where it ends", "m1", "u1", "19:30", "20:00", "", ""},
+		{"the booking itself", "m1", "u1", "18:30", "20:00", "b1", ""},
+		{"over a cancelled booking", "m1", "u1", "20:00", "21:00", "", ""},
+		{"another merchant's booking", "m1", "u1", "21:00", "22:00", "", ""},
+		{"at the other merchant", "m2", "u1", "21:30", "22:30", "", booking.CodeSlotAlreadyBookedByUser},
+		{"another user", "m1", "u3", "18:00", "19:00", "", ""},
+	}
+	for _, c := range cases {
+		err := guarded(c.merchant, c.user, at(c.from), at(c.to), c.except)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if booking.CodeOf(err) != c.want {
+			t.Errorf("%s: got %v, want %s", c.name, err, c.want)
+		}
+	}
+	// A refused mutation wrote nothing.
+	wantIDs(t, "m2 allocations", allocIDs(t, st, "m2", "s1", at("00:00"), at("23:59")))
+
+	// The guard sees bookings written by the same commits that check it: of many racing bookings of one user
+	// at one time, exactly one is stored.
+	const racers = 20
+	errs := make(chan error, racers)
+	for i := range racers {
+		go func() {
+			b := mkBooking(fmt.Sprintf("r%d", i), "m1", "racer", at("12:00"), time.Hour)
+			errs <- st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, Booking: &b,
+				User: &booking.UserGuard{UserID: "racer", Start: b.Start, End: b.End, Except: b.ID}})
+		}()
+	}
+	won := 0
+	for range racers {
+		switch err := <-errs; booking.CodeOf(err) {
+		case "":
+			if err != nil {
+				t.Fatal(err)
+			}
+			won++
+		case booking.CodeSlotAlreadyBookedByUser:
+		default:
+			t.Fatalf("racing booking: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d of %d racing bookings of one user at one time were stored, want 1", won, racers)
+	}
+}
+
+func testCoveredClaim(t *testing.T, st booking.Store) {
+	ctx := ctxFor(t)
+	try := func(now time.Time, a booking.Allocation, capacity int) error {
+		return st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: now, Claim: claim(a, capacity)})
+	}
+	hold := alloc("H", "m1", "s1", at("18:00"), at("19:30"), 4)
+	hold.ExpiresAt = t0.Add(15 * time.Minute)
+	must(t, try(t0, hold, 10))
+	must(t, try(t0, alloc("B", "m1", "s1", at("18:00"), at("19:30"), 6), 10))
+
+	// Capacity lowered to 8 while the hold is live: confirming the hold as it is (no expiry now) still
+	// succeeds, because it uses no more than it held.
+	must(t, try(t0.Add(time.Minute), alloc("H", "m1", "s1", at("18:00"), at("19:30"), 4), 8))
+	// A claim that asks for more than the allocation it replaces is counted: B (6) + 5 > 10.
+	wantCode(t, try(t0, alloc("H", "m1", "s1", at("18:00"), at("19:30"), 5), 10), booking.CodeSlotUnavailable, "")
+	// So is one that reaches outside its span: H (4) + 6 > 9.
+	wantCode(t, try(t0, alloc("B", "m1", "s1", at("17:45"), at("19:30"), 6), 9), booking.CodeSlotUnavailable, "")
+	// A smaller party inside the same span is covered, whatever the capacity.
+	must(t, try(t0, alloc("B", "m1", "s1", at("18:30"), at("19:00"), 5), 1))
+
+	// An expired hold covers nothing: re-claiming it is counted like a new claim.
+	late := alloc("L", "m1", "s1", at("21:00"), at("22:00"), 4)
+	late.ExpiresAt = t0.Add(5 * time.Minute)
+	must(t, try(t0, late, 10))
+	must(t, try(t0, alloc("M", "m1", "s1", at("21:00"), at("22:00"), 4), 10))
+	wantCode(t, try(t0.Add(10*time.Minute), alloc("L", "m1", "s1", at("21:00"), at("22:00"), 4), 6), booking.CodeSlotUnavailable, "")
+	must(t, try(t0.Add(10*time.Minute), alloc("L", "m1", "s1", at("21:00"), at("22:00"), 4), 8))
+
+	as, err := st.Allocations(ctx, "m1", "s1", at("00:00"), at("23:59"))
+	must(t, err)
+	for _, a := range as {
+		if a.ID == "H" {
+			same(t, "confirmed H", a, alloc("H", "m1", "s1", at("18:00"), at("19:30"), 4))
+		}
+		if a.ID == "B" {
+			same(t, "shrunk B", a, alloc("B", "m1", "s1", at("18:30"), at("19:00"), 5))
+		}
+	}
 }
 
 func testIndexes(t *testing.T, st booking.Store) {
