@@ -140,76 +140,88 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	}
 }
 
-// runCommit writes the registry entries, then runs the commit script. On a single Redis (*redis.Client) both go
-// in one pipeline on one connection, so Redis runs the registry writes first and the script right after: one
-// round trip. (MULTI/EXEC would add nothing: a transaction does not roll back a failed command either, and the
-// registry tolerates a reader arriving in between.) Elsewhere (Cluster, where the registry keys live in other
-// slots and a pipeline spans nodes) the registry is written first, in a pipeline, and the script runs only
-// once that succeeded.
+// runCommit runs the commit script with the registry entries the mutation needs. On a single Redis
+// (*redis.Client) the script writes them itself, after its last check passed, so a commit is one command and a
+// failed one leaves no pointer behind. Elsewhere (Cluster, where the registry keys live in other slots than
+// the merchant's) the registry is written first, in a pipeline, and the script runs only once that succeeded.
 func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []string, args []any) (any, error) {
-	if cl, ok := s.c.(*goredis.Client); ok {
-		var script *goredis.Cmd
-		var pre []goredis.Cmder
-		_, err := cl.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			pre = s.queueRegistry(ctx, p, m)
-			script = s.sc.commit.EvalSha(ctx, p, keys, args...)
-			return nil
-		})
-		for _, c := range pre {
-			if c.Err() != nil {
-				return nil, fmt.Errorf("write registry: %w", c.Err())
+	ops := s.registryOps(m)
+	if _, single := s.c.(*goredis.Client); single {
+		args = append(args, len(ops))
+		for _, op := range ops {
+			keys = append(keys, op.key)
+			args = append(args, string(op.kind), op.value, op.ttl.Milliseconds())
+		}
+		res, err := s.sc.commit.Run(ctx, s.c, keys, args...).Result()
+		if err == nil {
+			s.rememberMerchant(m.MerchantID)
+		}
+		return res, err
+	}
+	if len(ops) > 0 {
+		pipe := s.c.Pipeline()
+		for _, op := range ops {
+			switch op.kind {
+			case regAdd:
+				pipe.SAdd(ctx, op.key, op.value)
+			case regSetNX:
+				pipe.SetNX(ctx, op.key, op.value, 0)
+			default:
+				pipe.Set(ctx, op.key, op.value, op.ttl)
 			}
 		}
-		if script != nil && isNoScript(script.Err()) {
-			// The registry part is applied; run the script by its source (and cache it on the server).
-			return s.sc.commit.Run(ctx, s.c, keys, args...).Result()
-		}
-		if script == nil || (err != nil && script.Err() == nil) {
-			return nil, err
-		}
-		s.rememberMerchant(m.MerchantID)
-		return script.Result()
-	}
-	pipe := s.c.Pipeline()
-	if pre := s.queueRegistry(ctx, pipe, m); len(pre) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("write registry: %w", err)
 		}
 		s.rememberMerchant(m.MerchantID)
 	}
-	return s.sc.commit.Run(ctx, s.c, keys, args...).Result()
+	return s.sc.commit.Run(ctx, s.c, keys, append(args, 0)...).Result()
 }
 
 func (s *Store) rememberMerchant(id string) { s.merchants.Store(id, struct{}{}) }
 
-// queueRegistry queues the registry entries the mutation needs (merchant set, pointers by ID, user → merchants).
-func (s *Store) queueRegistry(ctx context.Context, pipe goredis.Pipeliner, m *booking.Mutation) []goredis.Cmder {
-	var cmds []goredis.Cmder
+// regOp is one registry write: SADD, SET NX, or SET with a time to live.
+type regOp struct {
+	kind       byte
+	key, value string
+	ttl        time.Duration
+}
+
+// The kinds of regOp, as the commit script reads them.
+const (
+	regAdd   = 'A'
+	regSetNX = 'N'
+	regSetPX = 'X'
+)
+
+// registryOps lists the registry entries the mutation needs (merchant set, pointers by ID, user → merchants).
+func (s *Store) registryOps(m *booking.Mutation) []regOp {
+	var ops []regOp
 	if _, known := s.merchants.Load(m.MerchantID); !known {
-		cmds = append(cmds, pipe.SAdd(ctx, s.merchantsKey(), m.MerchantID))
+		ops = append(ops, regOp{kind: regAdd, key: s.merchantsKey(), value: m.MerchantID})
 	}
 	if b := m.Booking; b != nil {
 		if m.ExpectVersion == 0 {
 			// NX: a booking ID once pointed at a merchant keeps pointing there.
-			cmds = append(cmds, pipe.SetNX(ctx, s.bookingPtr(b.ID), m.MerchantID, 0))
+			ops = append(ops, regOp{kind: regSetNX, key: s.bookingPtr(b.ID), value: m.MerchantID})
 		}
 		if b.Customer.UserID != "" {
-			cmds = append(cmds, pipe.SAdd(ctx, s.userKey(b.Customer.UserID), m.MerchantID))
+			ops = append(ops, regOp{kind: regAdd, key: s.userKey(b.Customer.UserID), value: m.MerchantID})
 		}
 	}
 	for i := range m.Outbox {
 		e := &m.Outbox[i]
 		if m.Booking == nil || e.BookingID != m.Booking.ID {
-			cmds = append(cmds, pipe.SetNX(ctx, s.bookingPtr(e.BookingID), m.MerchantID, 0))
+			ops = append(ops, regOp{kind: regSetNX, key: s.bookingPtr(e.BookingID), value: m.MerchantID})
 		}
 		if !conventionalEntryID(e) {
-			cmds = append(cmds, pipe.SetNX(ctx, s.entryPtr(e.ID), m.MerchantID, 0))
+			ops = append(ops, regOp{kind: regSetNX, key: s.entryPtr(e.ID), value: m.MerchantID})
 		}
 	}
 	if h := m.PutHold; h != nil {
-		cmds = append(cmds, pipe.Set(ctx, s.holdPtr(h.ID), m.MerchantID, holdTTL(h, m.Now)))
+		ops = append(ops, regOp{kind: regSetPX, key: s.holdPtr(h.ID), value: m.MerchantID, ttl: holdTTL(h, m.Now)})
 	}
-	return cmds
+	return ops
 }
 
 func holdTTL(h *booking.Hold, now time.Time) time.Duration {
@@ -227,10 +239,13 @@ func flag(b bool) string {
 	return "0"
 }
 
+// commitKeys is how many of the merchant's keys the commit script takes (registry keys may follow).
+const commitKeys = 15
+
 // commitArgs builds KEYS and ARGV for commitSrc.
 func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	k := s.mk(m.MerchantID)
-	idemKey, putHold, delHold := k.idem(""), k.hold(""), k.hold("")
+	idemKey, putHold, delHold := k.kidemNone, k.kholdNone, k.kholdNone
 	if m.Idempotency != nil {
 		idemKey = k.idem(m.Idempotency.Key)
 	}
@@ -240,8 +255,9 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	if m.DeleteHold != "" {
 		delHold = k.hold(m.DeleteHold)
 	}
-	keys := []string{idemKey, k.bj(), k.al(), k.ad(), k.ax(), putHold, delHold, k.ux(), k.dx(), k.act(),
-		k.oe(), k.op(), k.oq(), k.oa(), k.oc()}
+	keys := make([]string, 0, commitKeys+4)
+	keys = append(keys, idemKey, k.bj(), k.al(), k.ad(), k.ax(), putHold, delHold, k.ux(), k.dx(), k.act(),
+		k.oe(), k.op(), k.oq(), k.oa(), k.oc())
 
 	now := ms(m.Now)
 	args := make([]any, 0, 36+len(m.Release)+6*len(m.Outbox))

@@ -51,8 +51,8 @@ const noSweep = "999999999999999"
 
 // commitSrc applies a booking.Mutation.
 //
-// KEYS: 1 idem, 2 bj, 3 bm, 4 al, 5 ad, 6 ax, 7 hold to put, 8 hold to delete, 9 ux, 10 dx, 11 act,
-// 12 oe, 13 os, 14 op, 15 oq, 16 oa, 17 oc.
+// KEYS: 1 idem, 2 bj, 3 al, 4 ad, 5 ax, 6 hold to put, 7 hold to delete, 8 ux, 9 dx, 10 act, 11 oe, 12 op,
+// 13 oq, 14 oa, 15 oc, then on a single Redis the registry keys the last ARGV name (see runCommit).
 // ARGV: see commitArgs in commit.go.
 // Reply: {'OK'} | {'REPLAY', recordJSON} | {'VERSION', storedVersion} | {'NOHOLD'} | {'USER'} | {'FULL', peak}.
 const commitSrc = luaHelpers + `
@@ -254,6 +254,21 @@ end
 -- 1. the idempotency record, written with the rest
 if ARGV[2] == '1' then
   redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[4])
+end
+
+-- 10. the registry outside the merchant's slot (single Redis only: on Cluster Go writes it before the script)
+local nreg = tonumber(ARGV[i])
+i = i + 1
+for j = 1, nreg do
+  local op, key, v = ARGV[i], KEYS[15 + j], ARGV[i + 1]
+  if op == 'A' then
+    redis.call('SADD', key, v)
+  elseif op == 'N' then
+    redis.call('SET', key, v, 'NX')
+  else
+    redis.call('SET', key, v, 'PX', ARGV[i + 2])
+  end
+  i = i + 3
 end
 return {'OK'}
 `

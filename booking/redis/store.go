@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -58,6 +59,9 @@ type Store struct {
 	// ptrs caches registry pointers (booking or hold ID → merchant) this Store wrote or read. Pointers never
 	// change merchant, so a cached one is never wrong; a record deleted since is still reported not found.
 	ptrs ptrCache
+	// keys caches each merchant's key names (merchant ID → *mkeys); nkeys counts them.
+	keys  sync.Map
+	nkeys atomic.Int64
 }
 
 // ptrCacheMax bounds the pointer cache; when full it starts over.
@@ -178,28 +182,49 @@ func (s *Store) holdPtr(id string) string    { return s.prefix + ":hp:" + id }
 func (s *Store) entryPtr(id string) string   { return s.prefix + ":ep:" + id }
 func (s *Store) userKey(user string) string  { return s.prefix + ":um:" + user }
 
-// mkeys are the keys of one merchant; every one starts with the merchant's hash tag.
-type mkeys struct{ tag string }
-
-func (s *Store) mk(merchantID string) mkeys {
-	return mkeys{tag: "{" + s.prefix + ":m:" + merchantID + "}"}
+// mkeys are the keys of one merchant; every one starts with the merchant's hash tag. A Store builds them once
+// per merchant (see Store.mk).
+type mkeys struct {
+	tag                                                 string
+	kbj, kal, kad, kax, kux, kdx, kact                  string
+	koe, kop, koi, koq, koa, koc, kidemNone, kholdNone string
 }
 
-func (k mkeys) idem(key string) string { return k.tag + ":i:" + key }
-func (k mkeys) hold(id string) string  { return k.tag + ":h:" + id }
-func (k mkeys) bj() string             { return k.tag + ":bj" }
-func (k mkeys) al() string             { return k.tag + ":al" }
-func (k mkeys) ad() string             { return k.tag + ":ad" }
-func (k mkeys) ax() string             { return k.tag + ":ax" }
-func (k mkeys) ux() string             { return k.tag + ":ux" }
-func (k mkeys) dx() string             { return k.tag + ":dx" }
-func (k mkeys) act() string            { return k.tag + ":act" }
-func (k mkeys) oe() string             { return k.tag + ":oe" }
-func (k mkeys) op() string             { return k.tag + ":op" }
-func (k mkeys) oi() string             { return k.tag + ":oi" }
-func (k mkeys) oq() string             { return k.tag + ":oq" }
-func (k mkeys) oa() string             { return k.tag + ":oa" }
-func (k mkeys) oc() string             { return k.tag + ":oc" }
+// maxCachedMerchants bounds the key sets a Store keeps; beyond it (only with merchant IDs from outside the
+// inventory) keys are built per call.
+const maxCachedMerchants = 1024
+
+func (s *Store) mk(merchantID string) *mkeys {
+	if k, ok := s.keys.Load(merchantID); ok {
+		return k.(*mkeys)
+	}
+	t := "{" + s.prefix + ":m:" + merchantID + "}"
+	k := &mkeys{tag: t, kbj: t + ":bj", kal: t + ":al", kad: t + ":ad", kax: t + ":ax", kux: t + ":ux", kdx: t + ":dx",
+		kact: t + ":act", koe: t + ":oe", kop: t + ":op", koi: t + ":oi", koq: t + ":oq", koa: t + ":oa", koc: t + ":oc",
+		kidemNone: t + ":i:", kholdNone: t + ":h:"}
+	if s.nkeys.Load() < maxCachedMerchants {
+		if _, loaded := s.keys.LoadOrStore(merchantID, k); !loaded {
+			s.nkeys.Add(1)
+		}
+	}
+	return k
+}
+
+func (k *mkeys) idem(key string) string { return k.tag + ":i:" + key }
+func (k *mkeys) hold(id string) string  { return k.tag + ":h:" + id }
+func (k *mkeys) bj() string             { return k.kbj }
+func (k *mkeys) al() string             { return k.kal }
+func (k *mkeys) ad() string             { return k.kad }
+func (k *mkeys) ax() string             { return k.kax }
+func (k *mkeys) ux() string             { return k.kux }
+func (k *mkeys) dx() string             { return k.kdx }
+func (k *mkeys) act() string            { return k.kact }
+func (k *mkeys) oe() string             { return k.koe }
+func (k *mkeys) op() string             { return k.kop }
+func (k *mkeys) oi() string             { return k.koi }
+func (k *mkeys) oq() string             { return k.koq }
+func (k *mkeys) oa() string             { return k.koa }
+func (k *mkeys) oc() string             { return k.koc }
 
 // ---- encoding helpers ----
 

@@ -339,3 +339,51 @@ func TestConcurrentClaims(t *testing.T) {
 		t.Fatalf("allocated %d covers", sum)
 	}
 }
+
+// TestRegistryWrittenWithTheCommit: on a single Redis the commit script writes the registry itself, so a commit
+// that fails a check leaves no pointer behind, and one that succeeds leaves every pointer its lookups need.
+func TestRegistryWrittenWithTheCommit(t *testing.T) {
+	s := openStore(t)
+	ctx := tctx(t)
+	start := t0.Add(48 * time.Hour)
+	createBooking(t, s, newBooking("a", "m", "u1", start, 10), 10, t0)
+
+	full := newBooking("b", "m", "u2", start, 2)
+	h := &booking.Hold{ID: "h1", MerchantID: "m", ServiceID: "dinner", Start: start, End: start.Add(time.Hour),
+		PartySize: 2, CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
+	err := s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, Booking: full, Claim: claimFor(full, 10), PutHold: h,
+		Outbox: []booking.OutboxEntry{entryFor(full, booking.ChangeCreated, t0)}})
+	wantCode(t, err, booking.CodeSlotUnavailable)
+
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{s.merchantsKey(), true},
+		{s.bookingPtr("a"), true},
+		{s.userKey("u1"), true},
+		{s.bookingPtr("b"), false},
+		{s.userKey("u2"), false},
+		{s.holdPtr("h1"), false},
+	}
+	for _, tt := range tests {
+		n, err := s.c.Exists(ctx, tt.key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (n == 1) != tt.want {
+			t.Errorf("%s exists = %v, want %v", tt.key, n == 1, tt.want)
+		}
+	}
+	if ttl := s.c.PTTL(ctx, s.holdPtr("h1")).Val(); ttl > 0 {
+		t.Errorf("hold pointer of a refused hold has a TTL of %s", ttl)
+	}
+	// A hold that is placed gets its pointer with the hold record's lifetime.
+	h.ID = "h2"
+	if err := s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, PutHold: h}); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := s.c.PTTL(ctx, s.holdPtr("h2")).Val(); ttl < holdGrace || ttl > holdGrace+15*time.Minute {
+		t.Errorf("hold pointer TTL %s, want about %s", ttl, holdGrace+15*time.Minute)
+	}
+}
