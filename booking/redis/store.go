@@ -185,8 +185,8 @@ func (s *Store) userKey(user string) string  { return s.prefix + ":um:" + user }
 // mkeys are the keys of one merchant; every one starts with the merchant's hash tag. A Store builds them once
 // per merchant (see Store.mk).
 type mkeys struct {
-	tag                                                 string
-	kbj, kal, kad, kax, kux, kdx, kact                  string
+	tag                                                string
+	kbj, kal, kad, kax, kux, kdx, kact                 string
 	koe, kop, koi, koq, koa, koc, kidemNone, kholdNone string
 }
 
