@@ -173,3 +173,65 @@ func TestConfirmReads(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayWithoutUpFrontRead: PlaceHold and ConfirmHold with an idempotency key do not read the record before
+// their commit (which checks it atomically); a retry whose checks fail before any commit, or whose hold is
+// gone, still gets the first outcome, not the current state.
+func TestReplayWithoutUpFrontRead(t *testing.T) {
+	st := &countingStore{Store: memory.New(), reads: map[string]int{}}
+	clock := storetest.NewClock(monday)
+	core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	hr := booking.HoldRequest{MerchantID: "sample-bistro", Start: lt(2026, 3, 2, "19:00"), PartySize: 2, UserID: "u1", IdempotencyKey: "hold-1"}
+	h, err := core.PlaceHold(ctx, hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.take(); got["Idempotency"] != 0 || got["Commit"] != 1 {
+		t.Fatalf("first PlaceHold made store calls %v, want one commit and no record read", got)
+	}
+	cr := booking.ConfirmRequest{MerchantID: "sample-bistro", HoldID: h.ID, Customer: booking.Customer{Name: "Ada"},
+		Source: booking.SourceAssistant, IdempotencyKey: "confirm-1"}
+	b, err := core.ConfirmHold(ctx, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.take(); got["Idempotency"] != 0 || got["Commit"] != 1 || len(got) != 1 {
+		t.Fatalf("first ConfirmHold made store calls %v, want only one commit", got)
+	}
+	// The booking changes after its confirmation.
+	if _, err := core.Update(ctx, booking.UpdateRequest{BookingID: b.ID, PartySize: 4}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		retry func() (id string, party int, err error)
+	}{
+		{"hold retried too close to its start", func() (string, int, error) {
+			h, err := core.PlaceHold(ctx, hr)
+			return h.ID, h.PartySize, err
+		}},
+		{"confirmation retried after its hold was consumed", func() (string, int, error) {
+			b, err := core.ConfirmHold(ctx, cr)
+			return b.ID, b.PartySize, err
+		}},
+	}
+	clock.Set(lt(2026, 3, 2, "18:30")) // too close to the start: PlaceHold's own checks now fail (records live 24 h)
+	for i, tt := range tests {
+		id, party, err := tt.retry()
+		wantID := []string{h.ID, b.ID}[i]
+		if err != nil || id != wantID || party != 2 {
+			t.Errorf("%s: got %s party %d, %v; want the first outcome %s party 2", tt.name, id, party, err, wantID)
+		}
+	}
+	// Another request under a used key is still a conflict, found through the record.
+	other := hr
+	other.PartySize = 3
+	if _, err := core.PlaceHold(ctx, other); booking.CodeOf(err) != booking.CodeIdempotencyConflict {
+		t.Errorf("PlaceHold with a used key and another request: %v, want IDEMPOTENCY_CONFLICT", err)
+	}
+}

@@ -33,12 +33,19 @@ func (s *Core) PlaceHold(ctx context.Context, r HoldRequest) (Hold, error) {
 		PartySize             int
 		UserID                string
 	}{m.ID, sv.ID, utc(r.Start), r.PartySize, r.UserID})
-	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
-		return holdOf(res), err
+	if err := checkKey(id); err != nil {
+		return Hold{}, err
 	}
-	h, res, err := s.placeHold(ctx, m, sv, r, now, id)
+	// No read of the idempotency record up front: the commit checks it atomically and answers a replay. Only
+	// an outcome reached without that commit (a check that failed before it) is compared with the record first.
+	h, res, checked, err := s.placeHold(ctx, m, sv, r, now, id)
 	if res != nil {
 		return holdOf(*res), err
+	}
+	if !checked {
+		if res, done, rerr := s.lookupReplay(ctx, id, now); done || rerr != nil {
+			return holdOf(res), rerr
+		}
 	}
 	if err != nil {
 		res, err := s.fail(ctx, id, err, false, now)
@@ -61,20 +68,21 @@ func bookingOf(res idemResult) Booking {
 	return *res.Booking
 }
 
-// placeHold does the work of PlaceHold; a non-nil res is a concurrent twin's recorded outcome.
-func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRequest, now time.Time, id idem) (Hold, *idemResult, error) {
+// placeHold does the work of PlaceHold; a non-nil res is the outcome recorded under the key (by a twin or an
+// earlier call). checked reports whether the outcome comes from a commit that checked the key.
+func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRequest, now time.Time, id idem) (h Hold, res *idemResult, checked bool, err error) {
 	if err := checkParty(sv, r.PartySize); err != nil {
-		return Hold{}, nil, err
+		return Hold{}, nil, false, err
 	}
 	if len(r.UserID) > maxUserID {
-		return Hold{}, nil, InvalidArgument("user_id", "at most %d bytes", maxUserID)
+		return Hold{}, nil, false, InvalidArgument("user_id", "at most %d bytes", maxUserID)
 	}
 	if err := checkStart(m, sv, sv.Duration.D(), r.Start, now); err != nil {
-		return Hold{}, nil, err
+		return Hold{}, nil, false, err
 	}
 	start := utc(r.Start)
 	end := start.Add(sv.Duration.D())
-	h := Hold{
+	h = Hold{
 		ID:         s.newID(),
 		MerchantID: m.ID,
 		ServiceID:  sv.ID,
@@ -95,15 +103,15 @@ func (s *Core) placeHold(ctx context.Context, m *Merchant, sv *Service, r HoldRe
 		User:    userGuard(r.UserID, "", start, end),
 		PutHold: &h,
 	}
-	res, replayed, err := s.commit(ctx, mut, id)
+	rec, replayed, err := s.commit(ctx, mut, id)
 	if replayed {
-		return Hold{}, &res, err
+		return Hold{}, &rec, true, err
 	}
 	if err != nil {
-		return Hold{}, nil, slotError(err)
+		return Hold{}, nil, CodeOf(err) != "", slotError(err)
 	}
 	s.holds.put(h)
-	return h, nil, nil
+	return h, nil, true, nil
 }
 
 // ReleaseHold gives a hold's capacity back before it expires. An absent, expired or already confirmed hold,
@@ -167,12 +175,18 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 		Source             Source
 		GoogleOrderID      string
 	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID})
-	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
-		return bookingOf(res), err
+	if err := checkKey(id); err != nil {
+		return Booking{}, err
 	}
-	b, res, err := s.confirm(ctx, m, r, now, id)
+	// As in PlaceHold, the commit checks the key; outcomes reached without it are compared with the record.
+	b, res, checked, err := s.confirm(ctx, m, r, now, id)
 	if res != nil {
 		return bookingOf(*res), err
+	}
+	if !checked {
+		if res, done, rerr := s.lookupReplay(ctx, id, now); done || rerr != nil {
+			return bookingOf(res), rerr
+		}
 	}
 	if err != nil {
 		res, err := s.fail(ctx, id, err, false, now)
@@ -181,9 +195,11 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 	return b, nil
 }
 
-func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now time.Time, id idem) (Booking, *idemResult, error) {
+// confirm does the work of ConfirmHold; a non-nil res is the outcome recorded under the key. checked reports
+// whether the outcome comes from a commit that checked the key (which it does before anything else).
+func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now time.Time, id idem) (b Booking, res *idemResult, checked bool, err error) {
 	if err := checkCustomer(r.Customer, r.Source); err != nil {
-		return Booking{}, nil, err
+		return Booking{}, nil, false, err
 	}
 	// The hold first: the commit that writes a booking deletes its hold, so a hold that is still there was not
 	// confirmed yet (a confirmation racing this one is caught by the commit's ExpectVersion 0 below), and only a
@@ -194,65 +210,68 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		var err error
 		h, err = s.store.Hold(ctx, r.HoldID)
 		if CodeOf(err) == CodeNotFound {
-			return s.confirmed(ctx, m, r.HoldID)
+			b, err := s.confirmed(ctx, m, r.HoldID)
+			return b, nil, false, err
 		}
 		if err != nil {
-			return Booking{}, nil, fmt.Errorf("booking: read hold: %w", err)
+			return Booking{}, nil, false, fmt.Errorf("booking: read hold: %w", err)
 		}
 	}
 	if h.MerchantID != m.ID {
-		return Booking{}, nil, errNoHold()
+		return Booking{}, nil, false, errNoHold()
 	}
 	_, sv, err := s.lookup(m.ID, h.ServiceID)
 	if err != nil {
-		return Booking{}, nil, err
+		return Booking{}, nil, false, err
 	}
 	customer := r.Customer
 	if customer.UserID == "" {
 		customer.UserID = h.UserID
 	}
-	b := s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
+	b = s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
 	mut := s.createMutation(m, sv, b, id, now)
 	mut.DeleteHold, mut.RequireHold = h.ID, true
-	res, replayed, err := s.commit(ctx, mut, id)
+	rec, replayed, err := s.commit(ctx, mut, id)
 	if replayed {
-		return Booking{}, &res, err
+		return Booking{}, &rec, true, err
 	}
 	switch CodeOf(err) {
 	case "":
 		if err != nil {
-			return Booking{}, nil, err
+			return Booking{}, nil, false, err
 		}
 		s.holds.drop(h.ID)
-		return b, nil, nil
+		return b, nil, true, nil
 	case CodeNotFound:
 		// The hold is gone: released, expired long ago, or confirmed by a call whose booking is now stored.
 		s.holds.drop(h.ID)
-		return s.confirmed(ctx, m, h.ID)
+		b, err := s.confirmed(ctx, m, h.ID)
+		return b, nil, false, err
 	case CodeSlotUnavailable:
 		if !now.Before(h.ExpiresAt) {
-			return Booking{}, nil, Errorf(CodeHoldExpired, "the hold expired and its time is no longer free")
+			return Booking{}, nil, true, Errorf(CodeHoldExpired, "the hold expired and its time is no longer free")
 		}
-		return Booking{}, nil, slotError(err)
+		return Booking{}, nil, true, slotError(err)
 	case CodeVersionMismatch:
-		// A concurrent confirmation of the same hold won: answer with its booking.
+		// Another call confirmed the same hold (one under this key would have been a replay): answer with its
+		// booking.
 		if won, rerr := s.store.Booking(ctx, h.ID); rerr == nil {
-			return won, nil, nil
+			return won, nil, true, nil
 		}
 	}
-	return Booking{}, nil, err
+	return Booking{}, nil, true, err
 }
 
 // confirmed answers a confirmation whose hold is not stored: with the booking that consumed it, or NOT_FOUND.
-func (s *Core) confirmed(ctx context.Context, m *Merchant, holdID string) (Booking, *idemResult, error) {
+func (s *Core) confirmed(ctx context.Context, m *Merchant, holdID string) (Booking, error) {
 	b, err := s.store.Booking(ctx, holdID)
 	switch {
 	case err == nil && b.MerchantID == m.ID:
-		return b, nil, nil // already confirmed
+		return b, nil // already confirmed
 	case err != nil && CodeOf(err) != CodeNotFound:
-		return Booking{}, nil, fmt.Errorf("booking: read booking: %w", err)
+		return Booking{}, fmt.Errorf("booking: read booking: %w", err)
 	}
-	return Booking{}, nil, errNoHold()
+	return Booking{}, errNoHold()
 }
 
 // newBooking builds a new booking (Version 1) for [start, end).

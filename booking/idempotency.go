@@ -58,6 +58,14 @@ func keyedHash(key, op string, fields any) string {
 	return requestHash(op, fields)
 }
 
+// checkKey refuses an idempotency key longer than MaxIdempotencyKeyLen.
+func checkKey(id idem) error {
+	if len(id.key) > MaxIdempotencyKeyLen {
+		return InvalidArgument("idempotency_key", "at most %d bytes", MaxIdempotencyKeyLen)
+	}
+	return nil
+}
+
 // lookupReplay checks the store for an earlier outcome under the key. It returns done = true with that outcome
 // (res filled, or err the stored *Error, or IDEMPOTENCY_CONFLICT when the request differs).
 func (s *Core) lookupReplay(ctx context.Context, id idem, now time.Time) (res idemResult, done bool, err error) {
