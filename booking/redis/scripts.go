@@ -123,38 +123,50 @@ if claim then
   end
   local members = {}
   if not covered then members = redis.call('ZRANGEBYSCORE', KEYS[3], cs - maxdur - 2, '(' .. ARGV[19]) end
-  -- The members come by start, so the starts (clamped to the claim's start) are already in order; only the
-  -- ends need sorting (numbers, so the C comparison). Then merge, ends before starts at the same instant:
-  -- [start, end) spans.
-  local st, sp, en, ep = {}, {}, {}, {}
   -- The claim's own allocation is the member oldm (al and ad are written together), so it is skipped by
-  -- comparing members (interned strings: a pointer compare).
+  -- comparing members (interned strings: a pointer compare). First the plain sum of the parties that overlap
+  -- the claim: when it fits, so does the peak, and nothing more is needed.
+  local total = 0
   for i = 1, #members do
     local v = members[i]
     if v ~= oldm then
       local s, e, p, x, svc = struct.unpack('>i8i8i4i8i2c0', v)
-      if svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
-        st[#st + 1] = math.max(s, cs)
-        sp[#sp + 1] = p
-        if e < ce then
-          en[#en + 1] = e
-          ep[e] = (ep[e] or 0) + p
+      if svc == csvc and (x == 0 or now < x) and s < ce and e > cs then total = total + p end
+    end
+  end
+  local peak = 0
+  if total + cp > ccap then
+    -- The peak: the members come by start, so the starts (clamped to the claim's start) are already in
+    -- order; only the ends need sorting (numbers, so the C comparison). Then merge, ends before starts at the
+    -- same instant: [start, end) spans.
+    local st, sp, en, ep = {}, {}, {}, {}
+    for i = 1, #members do
+      local v = members[i]
+      if v ~= oldm then
+        local s, e, p, x, svc = struct.unpack('>i8i8i4i8i2c0', v)
+        if svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
+          st[#st + 1] = math.max(s, cs)
+          sp[#sp + 1] = p
+          if e < ce then
+            en[#en + 1] = e
+            ep[e] = (ep[e] or 0) + p
+          end
         end
       end
     end
-  end
-  table.sort(en)
-  local sum, peak = 0, 0
-  local a, b = 1, 1
-  while a <= #st do
-    if b <= #en and en[b] <= st[a] then
-      local e = en[b]
-      sum = sum - ep[e]
-      while b <= #en and en[b] == e do b = b + 1 end
-    else
-      sum = sum + sp[a]
-      if sum > peak then peak = sum end
-      a = a + 1
+    table.sort(en)
+    local sum = 0
+    local a, b = 1, 1
+    while a <= #st do
+      if b <= #en and en[b] <= st[a] then
+        local e = en[b]
+        sum = sum - ep[e]
+        while b <= #en and en[b] == e do b = b + 1 end
+      else
+        sum = sum + sp[a]
+        if sum > peak then peak = sum end
+        a = a + 1
+      end
     end
   end
   if not covered and peak + cp > ccap then return {'FULL', tostring(peak)} end
