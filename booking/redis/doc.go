@@ -20,12 +20,15 @@
 //	P:hp:<holdID>     STRING  the hold's merchant ID (Hold); expires with the hold record
 //	P:ep:<entryID>    STRING  the entry's merchant ID, only for entry IDs not of the form bookingID.seq
 //	P:um:<userID>     SET     merchant IDs where the user has bookings (BookingsByUser)
-//	T:bj              HASH    booking ID → "<version> <len(userID)> <len(day)>\n<userID><day>" + booking JSON: the
-//	                          head gives the commit script the CAS version and the index members to move, no JSON
+//	T:bj              HASH    booking ID → "<version> <len(userID)> <len(day)> <startMs> <endMs> <active 1|0>\n<userID>
+//	                          <day>" + booking JSON: the head gives the commit script the CAS version, the index
+//	                          members to move and what the user check needs, without decoding JSON
 //	T:h:<holdID>      STRING  hold JSON; PEXPIRE = (ExpiresAt − Now) + 24 h
 //	T:al              ZSET    allocations (holds and bookings, every service) scored by Start (ms); each member is
-//	                          "<startMs> <endMs> <party> <expiresMs> <serviceID>\n<id>\n<start> <end> <expires>"
-//	                          (the last three in unix ns, exact, for Go), so a range read needs no other key
+//	                          binary, big-endian: int64 start ms, int64 end ms, int32 party, int64 expiry ms (0:
+//	                          never), uint16-length service ID, uint16-length ID, then start, end and expiry in
+//	                          unix ns (exact, for Go); the scripts read it with one struct.unpack, and a range read
+//	                          needs no other key
 //	T:ad              HASH    allocation ID → its T:al member (to remove or replace it by ID); field #maxdur = the
 //	                          longest allocation written, in ms (bounds range reads: start > from − #maxdur); field
 //	                          #sweep = no hold in T:ax expires before it (ms), so a claim reads T:ax only once a
@@ -48,15 +51,24 @@
 // # Registry outside the merchant's slot
 //
 // Lookups that do not know the merchant (Booking, Hold, BookingsByUser, OutboxByBooking, ack by entry ID, and the
-// cross-merchant ClaimOutbox, BookingsEndedBefore and OutboxStats) go through the P: keys above. Commit writes them
-// before its script: on a single Redis in the same pipeline as the script (one connection, so Redis runs them
-// first), on Cluster (where they live in other slots) in a pipeline that must succeed before the script runs.
-// That is safe because they are idempotent (SADD; SET NX for booking pointers, so a booking ID never moves to
-// another merchant) and they only ever name a merchant: if the script then fails (or the process dies in
-// between), the pointer names a merchant whose keys do not hold the record, and every lookup treats that as "not
-// found". The reverse order could lose the pointer of a committed booking. Pointers never change merchant, so a
-// Store caches those it has seen. BookingsByUser reads the user's registry entry and, in the same pipeline, the
-// user's bookings at the (at most four) merchants this Store has written to, so it usually takes one round trip.
+// cross-merchant ClaimOutbox, BookingsEndedBefore and OutboxStats) go through the P: keys above. On a single Redis
+// (*redis.Client) the commit script writes them itself, after its last check passed, so a commit is one command
+// and a refused commit leaves no pointer. On Cluster, where they live in other slots, Go writes them in a
+// pipeline that must succeed before the script runs. That is safe because they are idempotent (SADD; SET NX for
+// booking pointers, so a booking ID never moves to another merchant) and they only ever name a merchant: if the
+// script then fails (or the process dies in between), the pointer names a merchant whose keys do not hold the
+// record, and every lookup treats that as "not found". The reverse order could lose the pointer of a committed
+// booking. Pointers never change merchant, so a Store caches those it has seen. BookingsByUser reads the user's
+// registry entry and, in the same pipeline, the user's bookings at the (at most four) merchants this Store has
+// written to, so it usually takes one round trip.
+//
+// # Checks inside the commit
+//
+// Besides idempotency, the version and capacity, the commit script checks what booking.Mutation asks for:
+// RequireHold (EXISTS on the hold record), the user guard (the user's bookings at the merchant from T:ux, their
+// heads from T:bj: no active one may overlap) and the covering rule (a claim whose own live allocation covers
+// it reads nothing more). The capacity count first sums the overlapping parties and computes the peak only when
+// that sum does not fit.
 //
 // # Outbox
 //
