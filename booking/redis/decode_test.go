@@ -61,3 +61,25 @@ func FuzzDecodeJSON(f *testing.F) {
 		decodeBoth[booking.Booking](t, js)
 	})
 }
+
+// BenchmarkDecodeBooking compares decodeJSON with encoding/json on a stored booking.
+func BenchmarkDecodeBooking(b *testing.B) {
+	js, _ := json.Marshal(newBooking("b1", "m", "u1", time.Date(2030, 3, 14, 19, 0, 0, 0, time.UTC), 2))
+	s := string(js)
+	b.Run("decodeJSON", func(b *testing.B) {
+		for b.Loop() {
+			var v booking.Booking
+			if err := decodeJSON(s, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			var v booking.Booking
+			if err := json.Unmarshal([]byte(s), &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
