@@ -79,7 +79,7 @@ type deliveryState struct {
 	L string `json:"l"`           // LeaseUntil
 	D string `json:"d"`           // DeliveredAt
 	E string `json:"e"`           // LastError
-	K string `json:"k"`           // member in the oq/oa ZSETs
+	K string `json:"k"`           // member in the ob ZSET (after its "q" or "a")
 	C int64  `json:"c"`           // CreatedAt, unix ms (claim order)
 	Q int64  `json:"q,omitempty"` // commit order within the merchant, set by the commit script (claim order for equal C)
 }
@@ -240,7 +240,7 @@ func flag(b bool) string {
 }
 
 // commitKeys is how many of the merchant's keys the commit script takes (registry keys may follow).
-const commitKeys = 15
+const commitKeys = 13
 
 // commitArgs builds KEYS and ARGV for commitSrc.
 func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
@@ -256,8 +256,8 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 		delHold = k.hold(m.DeleteHold)
 	}
 	keys := make([]string, 0, commitKeys+4)
-	keys = append(keys, idemKey, k.bj(), k.al(), k.ad(), k.ax(), putHold, delHold, k.ux(), k.dx(), k.act(),
-		k.oe(), k.op(), k.oq(), k.oa(), k.oc())
+	keys = append(keys, idemKey, k.bj(), k.al(), k.ad(), k.ax(), putHold, delHold, k.x(), k.act(),
+		k.oe(), k.op(), k.ob(), k.oc())
 
 	now := ms(m.Now)
 	args := make([]any, 0, 36+len(m.Release)+6*len(m.Outbox))

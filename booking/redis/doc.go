@@ -34,8 +34,8 @@
 //	                          #sweep = no hold in T:ax expires before it (ms), so a claim reads T:ax only once a
 //	                          hold may have expired (absent: unknown, read T:ax)
 //	T:ax              ZSET    hold allocation IDs scored by ExpiresAt (ms): the lazy sweep reads it
-//	T:ux              ZSET    lexicographic (score 0) "<userID>\0<bookingID>": the user index
-//	T:dx              ZSET    lexicographic (score 0) "<day>\0<bookingID>": the day index
+//	T:x               ZSET    lexicographic (score 0) "u<userID>\0<bookingID>" (the user index) and
+//	                          "d<day>\0<bookingID>" (the day index): one ZADD writes both
 //	T:act             ZSET    active booking IDs scored by End (ms): the automatic FULFILLED sweep
 //	T:i:<key>         STRING  idempotency record: "<ExpiresAt ms>\n" + record JSON; PX = ExpiresAt − Now
 //	T:oe              HASH    outbox entry ID → entry JSON as committed; field "\0<entryID>" → its delivery state
@@ -43,9 +43,9 @@
 //	                          #seq counts appended entries
 //	T:op              ZSET    PENDING entry IDs scored by NextAttemptAt (ms)
 //	T:oi              ZSET    IN_FLIGHT entry IDs scored by LeaseUntil (ms)
-//	T:oq              ZSET    lexicographic "<bookingID>\0<seq, 20 digits>\0<entryID>" of PENDING and IN_FLIGHT
-//	                          entries: the first member of a booking is the only one of its entries claimable
-//	T:oa              ZSET    the same members for every entry, whatever its state (OutboxByBooking)
+//	T:ob              ZSET    lexicographic (score 0) "q<bookingID>\0<seq, 20 digits>\0<entryID>" for PENDING and
+//	                          IN_FLIGHT entries (the first "q" member of a booking is the only one of its entries
+//	                          claimable) and "a" + the same for every entry whatever its state (OutboxByBooking)
 //	T:oc              ZSET    PENDING and IN_FLIGHT entry IDs scored by CreatedAt (ms) (OutboxStats)
 //
 // # Registry outside the merchant's slot
@@ -65,7 +65,7 @@
 // # Checks inside the commit
 //
 // Besides idempotency, the version and capacity, the commit script checks what booking.Mutation asks for:
-// RequireHold (EXISTS on the hold record), the user guard (the user's bookings at the merchant from T:ux, their
+// RequireHold (EXISTS on the hold record), the user guard (the user's bookings at the merchant from T:x, their
 // heads from T:bj: no active one may overlap) and the covering rule (a claim whose own live allocation covers
 // it reads nothing more). The capacity count first sums the overlapping parties and computes the peak only when
 // that sum does not fit.

@@ -132,7 +132,7 @@ func TestSpeculativeReadNoScript(t *testing.T) {
 	fresh := goredis.NewScript(lexBookingsSrc + "\n-- " + randomPrefix(t)) // a SHA the server does not know
 	members, replies, err := s.smembersWith(tctx(t), s.userKey("u1"), fresh, 1, func(int) scriptCall {
 		k := s.mk("m1")
-		return scriptCall{keys: []string{k.ux(), k.bj()}, args: []any{"u1"}}
+		return scriptCall{keys: []string{k.x(), k.bj()}, args: []any{"uu1"}}
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 	base := []any{ms(now), n, ms(until), ts(until), owner}
 	claimKeys := func(m string) []string {
 		k := s.mk(m)
-		return []string{k.oe(), k.op(), k.oi(), k.oq()}
+		return []string{k.oe(), k.op(), k.oi(), k.ob()}
 	}
 	switch len(merchants) {
 	case 0:
@@ -190,7 +190,7 @@ func (s *Store) settle(ctx context.Context, op, id, owner, at string, atMs int64
 	}
 	for _, m := range merchants {
 		k := s.mk(m)
-		res, err := s.sc.settle.Run(ctx, s.c, []string{k.oe(), k.oi(), k.op(), k.oq(), k.oc()},
+		res, err := s.sc.settle.Run(ctx, s.c, []string{k.oe(), k.oi(), k.op(), k.ob(), k.oc()},
 			id, owner, op, at, atMs, lastErr).Text()
 		if err != nil {
 			return fmt.Errorf("booking/redis: %s outbox entry: %w", op, err)
@@ -229,7 +229,7 @@ func (s *Store) OutboxByBooking(ctx context.Context, bookingID string) ([]bookin
 		return []booking.OutboxEntry{}, nil
 	}
 	k := s.mk(merchant)
-	reply, err := s.sc.outboxByBooking.Run(ctx, s.c, []string{k.oa(), k.oe()}, bookingID).Result()
+	reply, err := s.sc.outboxByBooking.Run(ctx, s.c, []string{k.ob(), k.oe()}, bookingID).Result()
 	if err != nil {
 		return nil, fmt.Errorf("booking/redis: outbox by booking: %w", err)
 	}

@@ -190,7 +190,7 @@ func (s *Store) BookingsByUser(ctx context.Context, userID string, since time.Ti
 	defer cancel()
 	userCall := func(m string) scriptCall {
 		k := s.mk(m)
-		return scriptCall{keys: []string{k.ux(), k.bj()}, args: []any{userID}}
+		return scriptCall{keys: []string{k.x(), k.bj()}, args: []any{"u" + userID}}
 	}
 	// The user's merchants come from the registry; the merchants this Store already wrote to (usually the only
 	// ones) are read in the same round trip, before the registry answers, and only merchants it names beyond
@@ -288,7 +288,7 @@ func (s *Store) BookingsByDay(ctx context.Context, merchantID, day string) ([]bo
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	k := s.mk(merchantID)
-	reply, err := s.sc.lexBookings.Run(ctx, s.c, []string{k.dx(), k.bj()}, day).Result()
+	reply, err := s.sc.lexBookings.Run(ctx, s.c, []string{k.x(), k.bj()}, "d"+day).Result()
 	if err != nil {
 		return nil, fmt.Errorf("booking/redis: bookings by day: %w", err)
 	}

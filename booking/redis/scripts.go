@@ -51,8 +51,8 @@ const noSweep = "999999999999999"
 
 // commitSrc applies a booking.Mutation.
 //
-// KEYS: 1 idem, 2 bj, 3 al, 4 ad, 5 ax, 6 hold to put, 7 hold to delete, 8 ux, 9 dx, 10 act, 11 oe, 12 op,
-// 13 oq, 14 oa, 15 oc, then on a single Redis the registry keys the last ARGV name (see runCommit).
+// KEYS: 1 idem, 2 bj, 3 al, 4 ad, 5 ax, 6 hold to put, 7 hold to delete, 8 x, 9 act, 10 oe, 11 op, 12 ob,
+// 13 oc, then on a single Redis the registry keys the last ARGV name (see runCommit).
 // ARGV: see commitArgs in commit.go.
 // Reply: {'OK'} | {'REPLAY', recordJSON} | {'VERSION', storedVersion} | {'NOHOLD'} | {'USER'} | {'FULL', peak}.
 const commitSrc = luaHelpers + `
@@ -89,10 +89,10 @@ if ARGV[29] == '1' and redis.call('EXISTS', KEYS[7]) == 0 then return {'NOHOLD'}
 -- 4. the user's other active bookings at this merchant must not overlap [ARGV[32], ARGV[33])
 if ARGV[30] == '1' then
   local g = ARGV[31]
-  local ms = redis.call('ZRANGEBYLEX', KEYS[8], '[' .. g .. '\0', '(' .. g .. '\1')
+  local ms = redis.call('ZRANGEBYLEX', KEYS[8], '[u' .. g .. '\0', '(u' .. g .. '\1')
   if #ms > 0 then
     local ids = {}
-    for j = 1, #ms do ids[j] = string.sub(ms[j], #g + 2) end
+    for j = 1, #ms do ids[j] = string.sub(ms[j], #g + 3) end
     local recs = hmget(KEYS[2], ids)
     local gs, ge, except = tonumber(ARGV[32]), tonumber(ARGV[33]), ARGV[34]
     for j = 1, #ids do
@@ -235,17 +235,23 @@ if ARGV[28] == '1' then redis.call('DEL', KEYS[7]) end
 -- 8. booking and its indexes
 if ARGV[6] == '1' then
   local user, day = ARGV[11], ARGV[12]
+  -- the user and day index members live in one lexicographic ZSET: "u<user>\0<id>", "d<day>\0<id>"
   if old then
-    if old.u ~= '' and old.u ~= user then redis.call('ZREM', KEYS[8], old.u .. '\0' .. bid) end
-    if old.d ~= day then redis.call('ZREM', KEYS[9], old.d .. '\0' .. bid) end
+    local gone = {}
+    if old.u ~= '' and old.u ~= user then gone[#gone + 1] = 'u' .. old.u .. '\0' .. bid end
+    if old.d ~= day then gone[#gone + 1] = 'd' .. old.d .. '\0' .. bid end
+    if #gone > 0 then redis.call('ZREM', KEYS[8], unpack(gone)) end
   end
   redis.call('HSET', KEYS[2], bid, ARGV[9])
-  if user ~= '' then redis.call('ZADD', KEYS[8], 0, user .. '\0' .. bid) end
-  redis.call('ZADD', KEYS[9], 0, day .. '\0' .. bid)
-  if ARGV[14] == '1' then
-    redis.call('ZADD', KEYS[10], ARGV[13], bid)
+  if user ~= '' then
+    redis.call('ZADD', KEYS[8], 0, 'u' .. user .. '\0' .. bid, 0, 'd' .. day .. '\0' .. bid)
   else
-    redis.call('ZREM', KEYS[10], bid)
+    redis.call('ZADD', KEYS[8], 0, 'd' .. day .. '\0' .. bid)
+  end
+  if ARGV[14] == '1' then
+    redis.call('ZADD', KEYS[9], ARGV[13], bid)
+  else
+    redis.call('ZREM', KEYS[9], bid)
   end
 end
 
@@ -254,12 +260,12 @@ local nout = tonumber(ARGV[i])
 i = i + 1
 for j = 1, nout do
   local id = ARGV[i]
-  local q = redis.call('HINCRBY', KEYS[11], '#seq', 1)
-  redis.call('HSET', KEYS[11], id, ARGV[i + 1], '\0' .. id, string.sub(ARGV[i + 2], 1, -2) .. ',"q":' .. q .. '}')
-  redis.call('ZADD', KEYS[12], ARGV[i + 3], id)
-  redis.call('ZADD', KEYS[13], 0, ARGV[i + 5])
-  redis.call('ZADD', KEYS[14], 0, ARGV[i + 5])
-  redis.call('ZADD', KEYS[15], ARGV[i + 4], id)
+  local q = redis.call('HINCRBY', KEYS[10], '#seq', 1)
+  redis.call('HSET', KEYS[10], id, ARGV[i + 1], '\0' .. id, string.sub(ARGV[i + 2], 1, -2) .. ',"q":' .. q .. '}')
+  redis.call('ZADD', KEYS[11], ARGV[i + 3], id)
+  -- the booking's queue ("q": undelivered) and history ("a": every entry) members, in one ZSET
+  redis.call('ZADD', KEYS[12], 0, 'q' .. ARGV[i + 5], 0, 'a' .. ARGV[i + 5])
+  redis.call('ZADD', KEYS[13], ARGV[i + 4], id)
   i = i + 6
 end
 
@@ -272,7 +278,7 @@ end
 local nreg = tonumber(ARGV[i])
 i = i + 1
 for j = 1, nreg do
-  local op, key, v = ARGV[i], KEYS[15 + j], ARGV[i + 1]
+  local op, key, v = ARGV[i], KEYS[13 + j], ARGV[i + 1]
   if op == 'A' then
     redis.call('SADD', key, v)
   elseif op == 'N' then
@@ -292,8 +298,8 @@ local maxdur = tonumber(redis.call('HGET', KEYS[2], '#maxdur') or '0')
 return redis.call('ZRANGEBYSCORE', KEYS[1], tonumber(ARGV[1]) - maxdur - 2, ARGV[2])
 `
 
-// lexBookingsSrc returns the bookings whose index member starts with ARGV[1] + NUL in a lexicographic index.
-// KEYS: 1 the index (ux or dx), 2 bj. Reply: booking JSONs (nil for a missing one).
+// lexBookingsSrc returns the bookings whose index member starts with ARGV[1] + NUL in the lexicographic index
+// (ARGV[1] is "u" + user ID or "d" + day). KEYS: 1 x, 2 bj. Reply: booking JSONs (nil for a missing one).
 const lexBookingsSrc = luaHelpers + `
 local g = ARGV[1]
 local ms = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. g .. '\0', '(' .. g .. '\1')
@@ -310,9 +316,9 @@ return hmget(KEYS[2], ids)
 `
 
 // outboxByBookingSrc returns {id, entryJSON, stateJSON, ...} of a booking's entries in Seq order.
-// KEYS: 1 oa, 2 oe. ARGV: 1 bookingID.
+// KEYS: 1 ob, 2 oe. ARGV: 1 bookingID.
 const outboxByBookingSrc = luaHelpers + `
-local b = ARGV[1]
+local b = 'a' .. ARGV[1]
 local ms = redis.call('ZRANGEBYLEX', KEYS[1], '[' .. b .. '\0', '(' .. b .. '\1')
 local ids = {}
 for i = 1, #ms do ids[i] = string.match(ms[i], '^[^%z]*%z[^%z]*%z(.*)$') end
@@ -346,7 +352,7 @@ return out
 
 // claimSrc leases outbox entries of one merchant.
 //
-// KEYS: 1 oe, 2 os, 3 op, 4 oi, 5 oq.
+// KEYS: 1 oe, 2 op, 3 oi, 4 ob.
 // ARGV: 1 nowMs, 2 n, 3 leaseUntilMs, 4 leaseUntil (RFC 3339), 5 owner, 6 mode, 7… entry IDs (mode 'ids').
 // Modes: 'select' claims up to n entries; 'peek' only names them ({id, createdMs, insertion seq, ...}); 'ids' claims the given
 // entries that are still claimable. Candidates are PENDING entries due at now and IN_FLIGHT entries whose lease
@@ -394,8 +400,8 @@ for _, c in ipairs(cands) do
   if got >= n then break end
   local k = c.r.k
   local b = string.match(k, '^([^%z]*)%z')
-  local first = redis.call('ZRANGEBYLEX', KEYS[4], '[' .. b .. '\0', '(' .. b .. '\1', 'LIMIT', 0, 1)
-  if first[1] == k then
+  local first = redis.call('ZRANGEBYLEX', KEYS[4], '[q' .. b .. '\0', '(q' .. b .. '\1', 'LIMIT', 0, 1)
+  if first[1] == 'q' .. k then
     got = got + 1
     if mode == 'peek' then
       out[#out + 1] = c.id
@@ -422,7 +428,7 @@ return out
 
 // settleSrc acknowledges, retries or kills a leased entry.
 //
-// KEYS: 1 os, 2 oi, 3 op, 4 oq, 5 oc.
+// KEYS: 1 oe, 2 oi, 3 op, 4 ob, 5 oc.
 // ARGV: 1 id, 2 owner, 3 action ('ack' | 'retry' | 'dead'), 4 time (DeliveredAt for ack, NextAttemptAt for
 // retry), 5 dueMs (retry), 6 lastError.
 // Reply: 'OK' | 'NOTFOUND' (no such entry, or owner does not hold its lease).
@@ -439,7 +445,7 @@ if act == 'retry' then
   r.e = ARGV[6]
   redis.call('ZADD', KEYS[3], ARGV[5], id)
 else
-  redis.call('ZREM', KEYS[4], r.k)
+  redis.call('ZREM', KEYS[4], 'q' .. r.k)
   redis.call('ZREM', KEYS[5], id)
   if act == 'ack' then
     r.s = 'DELIVERED'

@@ -185,9 +185,9 @@ func (s *Store) userKey(user string) string  { return s.prefix + ":um:" + user }
 // mkeys are the keys of one merchant; every one starts with the merchant's hash tag. A Store builds them once
 // per merchant (see Store.mk).
 type mkeys struct {
-	tag                                                string
-	kbj, kal, kad, kax, kux, kdx, kact                 string
-	koe, kop, koi, koq, koa, koc, kidemNone, kholdNone string
+	tag                                           string
+	kbj, kal, kad, kax, kx, kact                  string
+	koe, kop, koi, kob, koc, kidemNone, kholdNone string
 }
 
 // maxCachedMerchants bounds the key sets a Store keeps; beyond it (only with merchant IDs from outside the
@@ -199,8 +199,8 @@ func (s *Store) mk(merchantID string) *mkeys {
 		return k.(*mkeys)
 	}
 	t := "{" + s.prefix + ":m:" + merchantID + "}"
-	k := &mkeys{tag: t, kbj: t + ":bj", kal: t + ":al", kad: t + ":ad", kax: t + ":ax", kux: t + ":ux", kdx: t + ":dx",
-		kact: t + ":act", koe: t + ":oe", kop: t + ":op", koi: t + ":oi", koq: t + ":oq", koa: t + ":oa", koc: t + ":oc",
+	k := &mkeys{tag: t, kbj: t + ":bj", kal: t + ":al", kad: t + ":ad", kax: t + ":ax", kx: t + ":x",
+		kact: t + ":act", koe: t + ":oe", kop: t + ":op", koi: t + ":oi", kob: t + ":ob", koc: t + ":oc",
 		kidemNone: t + ":i:", kholdNone: t + ":h:"}
 	if s.nkeys.Load() < maxCachedMerchants {
 		if _, loaded := s.keys.LoadOrStore(merchantID, k); !loaded {
@@ -216,14 +216,12 @@ func (k *mkeys) bj() string             { return k.kbj }
 func (k *mkeys) al() string             { return k.kal }
 func (k *mkeys) ad() string             { return k.kad }
 func (k *mkeys) ax() string             { return k.kax }
-func (k *mkeys) ux() string             { return k.kux }
-func (k *mkeys) dx() string             { return k.kdx }
+func (k *mkeys) x() string              { return k.kx }
 func (k *mkeys) act() string            { return k.kact }
 func (k *mkeys) oe() string             { return k.koe }
 func (k *mkeys) op() string             { return k.kop }
 func (k *mkeys) oi() string             { return k.koi }
-func (k *mkeys) oq() string             { return k.koq }
-func (k *mkeys) oa() string             { return k.koa }
+func (k *mkeys) ob() string             { return k.kob }
 func (k *mkeys) oc() string             { return k.koc }
 
 // ---- encoding helpers ----
