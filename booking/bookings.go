@@ -83,7 +83,7 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 		h, cached := s.holds.get(r.HoldID)
 		if !cached {
 			var err error
-			h, err = s.store.Hold(ctx, r.HoldID)
+			h, err = s.store.Hold(ctx, m.ID, r.HoldID)
 			if CodeOf(err) == CodeNotFound {
 				return Booking{}, nil, errNoHold()
 			}

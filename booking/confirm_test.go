@@ -39,9 +39,9 @@ func (s *countingStore) Booking(ctx context.Context, id string) (booking.Booking
 	return s.Store.Booking(ctx, id)
 }
 
-func (s *countingStore) Hold(ctx context.Context, id string) (booking.Hold, error) {
+func (s *countingStore) Hold(ctx context.Context, merchantID, id string) (booking.Hold, error) {
 	s.count("Hold")
-	return s.Store.Hold(ctx, id)
+	return s.Store.Hold(ctx, merchantID, id)
 }
 
 func (s *countingStore) BookingsByUser(ctx context.Context, userID string, since time.Time) ([]booking.Booking, error) {

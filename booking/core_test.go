@@ -244,7 +244,7 @@ func TestCreateConsumesHold(t *testing.T) {
 	if err != nil || again.ID != b.ID || again.ConfirmationCode != b.ConfirmationCode {
 		t.Fatalf("consuming the lease twice: %+v, %v", again, err)
 	}
-	if _, err := f.st.Hold(f.ctx, h.ID); booking.CodeOf(err) != booking.CodeNotFound {
+	if _, err := f.st.Hold(f.ctx, "sample-bistro", h.ID); booking.CodeOf(err) != booking.CodeNotFound {
 		t.Fatalf("the consumed hold is still stored: %v", err)
 	}
 	// An expired lease whose time was taken meanwhile.

@@ -123,7 +123,7 @@ func (s *Core) ReleaseHold(ctx context.Context, merchantID, holdID string) error
 	h, cached := s.holds.get(holdID)
 	if !cached {
 		var err error
-		h, err = s.store.Hold(ctx, holdID)
+		h, err = s.store.Hold(ctx, merchantID, holdID)
 		if CodeOf(err) == CodeNotFound {
 			return nil
 		}
@@ -208,7 +208,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	h, cached := s.holds.get(r.HoldID)
 	if !cached {
 		var err error
-		h, err = s.store.Hold(ctx, r.HoldID)
+		h, err = s.store.Hold(ctx, m.ID, r.HoldID)
 		if CodeOf(err) == CodeNotFound {
 			b, err := s.confirmed(ctx, m, r.HoldID)
 			return b, nil, false, err

@@ -23,8 +23,10 @@ type Store interface {
 
 	// Booking returns the booking with the id, or an error with CodeNotFound.
 	Booking(ctx context.Context, id string) (Booking, error)
-	// Hold returns the hold with the id (expired or not), or an error with CodeNotFound.
-	Hold(ctx context.Context, id string) (Hold, error)
+	// Hold returns the merchant's hold with the id (expired or not), or an error with CodeNotFound (also for a
+	// hold of another merchant). Every caller knows the merchant a hold was placed with, so stores keep holds
+	// under their merchant and need no index by hold ID alone.
+	Hold(ctx context.Context, merchantID, id string) (Hold, error)
 	// BookingsByUser returns every booking of the user whose End is after since, any status, by Start.
 	BookingsByUser(ctx context.Context, userID string, since time.Time) ([]Booking, error)
 	// BookingsByDay returns a merchant's bookings whose Day is day (YYYY-MM-DD), any status, by Start.

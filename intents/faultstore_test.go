@@ -64,11 +64,11 @@ func (s *faultStore) Booking(ctx context.Context, id string) (booking.Booking, e
 	return s.Store.Booking(ctx, id)
 }
 
-func (s *faultStore) Hold(ctx context.Context, id string) (booking.Hold, error) {
+func (s *faultStore) Hold(ctx context.Context, merchantID, id string) (booking.Hold, error) {
 	if err := s.fault(ctx); err != nil {
 		return booking.Hold{}, err
 	}
-	return s.Store.Hold(ctx, id)
+	return s.Store.Hold(ctx, merchantID, id)
 }
 
 func (s *faultStore) BookingsByUser(ctx context.Context, userID string, since time.Time) ([]booking.Booking, error) {

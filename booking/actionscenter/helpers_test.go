@@ -282,11 +282,11 @@ func (s *flakyStore) Booking(ctx context.Context, id string) (booking.Booking, e
 	return s.Store.Booking(ctx, id)
 }
 
-func (s *flakyStore) Hold(ctx context.Context, id string) (booking.Hold, error) {
+func (s *flakyStore) Hold(ctx context.Context, merchantID, id string) (booking.Hold, error) {
 	if err := s.err(); err != nil {
 		return booking.Hold{}, err
 	}
-	return s.Store.Hold(ctx, id)
+	return s.Store.Hold(ctx, merchantID, id)
 }
 
 func (s *flakyStore) BookingsByUser(ctx context.Context, userID string, since time.Time) ([]booking.Booking, error) {

@@ -58,7 +58,7 @@ func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error)
 }
 
 // Hold returns the hold with the id, expired or not, or an error with CodeNotFound.
-func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
+func (s *Store) Hold(ctx context.Context, merchantID, id string) (booking.Hold, error) {
 	if err := ctx.Err(); err != nil {
 		return booking.Hold{}, fmt.Errorf("booking/bolt: hold: %w", err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
 	if err != nil {
 		return booking.Hold{}, fmt.Errorf("booking/bolt: hold: %w", err)
 	}
-	if !found {
+	if !found || h.MerchantID != merchantID {
 		return booking.Hold{}, booking.Errorf(booking.CodeNotFound, "hold %q not found", id)
 	}
 	return h, nil

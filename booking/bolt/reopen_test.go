@@ -45,7 +45,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil || gotB.ConfirmationCode != b.ConfirmationCode || gotB.Customer != b.Customer || !gotB.Start.Equal(b.Start) {
 		t.Errorf("booking after reopen = %+v, %v", gotB, err)
 	}
-	gotH, err := s.Hold(ctx, "h1")
+	gotH, err := s.Hold(ctx, "m1", "h1")
 	if err != nil || gotH.PartySize != 3 || gotH.UserID != "u1" || !gotH.ExpiresAt.Equal(h.ExpiresAt) {
 		t.Errorf("hold after reopen = %+v, %v", gotH, err)
 	}

@@ -156,7 +156,7 @@ func TestCommitVersion(t *testing.T) {
 	if err != nil || got.Version != 2 || got.Status != booking.StatusCancelled {
 		t.Fatalf("Booking = %+v, %v; want version 2 CANCELLED", got, err)
 	}
-	if _, err := s.Hold(ctx, "b1"); booking.CodeOf(err) != booking.CodeNotFound {
+	if _, err := s.Hold(ctx, "m1", "b1"); booking.CodeOf(err) != booking.CodeNotFound {
 		t.Fatalf("Hold after DeleteHold: %v, want NOT_FOUND", err)
 	}
 	if es, _ := s.OutboxByBooking(ctx, "b1"); !slices.Equal(entryIDs(es), []string{"b1.2"}) {
@@ -287,7 +287,7 @@ func TestReleaseAndHolds(t *testing.T) {
 	s := openTemp(t)
 	h := booking.Hold{ID: "h1", MerchantID: "m1", ServiceID: "dinner", Start: t0, End: t0.Add(90 * time.Minute), PartySize: 4, CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
 	commit(t, s, &booking.Mutation{Claim: &booking.Claim{Allocation: holdAlloc("h1", 0, 90, 4, 15), Capacity: 4}, PutHold: &h})
-	got, err := s.Hold(ctx, "h1")
+	got, err := s.Hold(ctx, "m1", "h1")
 	if err != nil || got.PartySize != 4 || !got.ExpiresAt.Equal(h.ExpiresAt) {
 		t.Fatalf("Hold = %+v, %v", got, err)
 	}
@@ -299,11 +299,11 @@ func TestReleaseAndHolds(t *testing.T) {
 	if all, _ := s.Allocations(ctx, "m1", "dinner", t0, t0.Add(time.Hour)); len(all) != 0 {
 		t.Fatalf("allocations after release = %v", allocIDs(all))
 	}
-	if _, err := s.Hold(ctx, "h1"); err != nil {
+	if _, err := s.Hold(ctx, "m1", "h1"); err != nil {
 		t.Fatalf("hold after release: %v", err)
 	}
 	commit(t, s, &booking.Mutation{Claim: &booking.Claim{Allocation: alloc("c", 30, 30, 4), Capacity: 4}, DeleteHold: "h1"})
-	if _, err := s.Hold(ctx, "h1"); booking.CodeOf(err) != booking.CodeNotFound {
+	if _, err := s.Hold(ctx, "m1", "h1"); booking.CodeOf(err) != booking.CodeNotFound {
 		t.Fatalf("hold after DeleteHold: %v", err)
 	}
 	// DeleteHold of an absent hold is ignored.

@@ -303,13 +303,13 @@ func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error)
 }
 
 // Hold returns the hold with the id, expired or not.
-func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
+func (s *Store) Hold(ctx context.Context, merchantID, id string) (booking.Hold, error) {
 	if err := s.lock(ctx); err != nil {
 		return booking.Hold{}, err
 	}
 	defer s.mu.Unlock()
 	h, ok := s.holds[id]
-	if !ok {
+	if !ok || h.MerchantID != merchantID {
 		return booking.Hold{}, booking.Errorf(booking.CodeNotFound, "no hold %q", id)
 	}
 	return h, nil

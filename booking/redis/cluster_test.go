@@ -219,7 +219,7 @@ func TestRedisDown(t *testing.T) {
 			return err
 		}},
 		{"Booking", func(ctx context.Context) error { _, err := s.Booking(ctx, "b"); return err }},
-		{"Hold", func(ctx context.Context) error { _, err := s.Hold(ctx, "h"); return err }},
+		{"Hold", func(ctx context.Context) error { _, err := s.Hold(ctx, "m", "h"); return err }},
 		{"BookingsByUser", func(ctx context.Context) error { _, err := s.BookingsByUser(ctx, "u", now); return err }},
 		{"BookingsByDay", func(ctx context.Context) error { _, err := s.BookingsByDay(ctx, "m", "2030-01-01"); return err }},
 		{"BookingsEndedBefore", func(ctx context.Context) error { _, err := s.BookingsEndedBefore(ctx, now, 5); return err }},

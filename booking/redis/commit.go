@@ -107,9 +107,6 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	}
 	switch out[0] {
 	case "OK":
-		if m.PutHold != nil {
-			s.ptrs.put("h:"+m.PutHold.ID, m.MerchantID)
-		}
 		if m.Booking != nil {
 			s.ptrs.put("b:"+m.Booking.ID, m.MerchantID)
 		}
@@ -150,7 +147,7 @@ func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []strin
 		args = append(args, len(ops))
 		for _, op := range ops {
 			keys = append(keys, op.key)
-			args = append(args, string(op.kind), op.value, op.ttl.Milliseconds())
+			args = append(args, string(op.kind), op.value)
 		}
 		res, err := s.sc.commit.Run(ctx, s.c, keys, args...).Result()
 		if err == nil {
@@ -164,10 +161,8 @@ func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []strin
 			switch op.kind {
 			case regAdd:
 				pipe.SAdd(ctx, op.key, op.value)
-			case regSetNX:
-				pipe.SetNX(ctx, op.key, op.value, 0)
 			default:
-				pipe.Set(ctx, op.key, op.value, op.ttl)
+				pipe.SetNX(ctx, op.key, op.value, 0)
 			}
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -180,21 +175,20 @@ func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []strin
 
 func (s *Store) rememberMerchant(id string) { s.merchants.Store(id, struct{}{}) }
 
-// regOp is one registry write: SADD, SET NX, or SET with a time to live.
+// regOp is one registry write: SADD or SET NX.
 type regOp struct {
 	kind       byte
 	key, value string
-	ttl        time.Duration
 }
 
 // The kinds of regOp, as the commit script reads them.
 const (
 	regAdd   = 'A'
 	regSetNX = 'N'
-	regSetPX = 'X'
 )
 
-// registryOps lists the registry entries the mutation needs (merchant set, pointers by ID, user → merchants).
+// registryOps lists the registry entries the mutation needs (merchant set, booking and entry pointers, user →
+// merchants). Holds need none: they are always looked up with their merchant.
 func (s *Store) registryOps(m *booking.Mutation) []regOp {
 	var ops []regOp
 	if _, known := s.merchants.Load(m.MerchantID); !known {
@@ -217,9 +211,6 @@ func (s *Store) registryOps(m *booking.Mutation) []regOp {
 		if !conventionalEntryID(e) {
 			ops = append(ops, regOp{kind: regSetNX, key: s.entryPtr(e.ID), value: m.MerchantID})
 		}
-	}
-	if h := m.PutHold; h != nil {
-		ops = append(ops, regOp{kind: regSetPX, key: s.holdPtr(h.ID), value: m.MerchantID, ttl: holdTTL(h, m.Now)})
 	}
 	return ops
 }

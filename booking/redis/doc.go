@@ -17,7 +17,6 @@
 //	key               type    holds
 //	P:merchants       SET     every merchant ID that has data (cross-merchant scans: outbox, fulfilment sweep)
 //	P:bp:<bookingID>  STRING  the booking's merchant ID (Booking, OutboxByBooking, ack by entry ID)
-//	P:hp:<holdID>     STRING  the hold's merchant ID (Hold); expires with the hold record
 //	P:ep:<entryID>    STRING  the entry's merchant ID, only for entry IDs not of the form bookingID.seq
 //	P:um:<userID>     SET     merchant IDs where the user has bookings (BookingsByUser)
 //	T:bj              HASH    booking ID → "<version> <len(userID)> <len(day)> <startMs> <endMs> <active 1|0>\n<userID>
@@ -50,7 +49,7 @@
 //
 // # Registry outside the merchant's slot
 //
-// Lookups that do not know the merchant (Booking, Hold, BookingsByUser, OutboxByBooking, ack by entry ID, and the
+// Lookups that do not know the merchant (Booking, BookingsByUser, OutboxByBooking, ack by entry ID, and the
 // cross-merchant ClaimOutbox, BookingsEndedBefore and OutboxStats) go through the P: keys above. On a single Redis
 // (*redis.Client) the commit script writes them itself, after its last check passed, so a commit is one command
 // and a refused commit leaves no pointer. On Cluster, where they live in other slots, Go writes them in a

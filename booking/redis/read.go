@@ -115,18 +115,11 @@ func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error)
 	return b, nil
 }
 
-// Hold returns the hold with the id, expired or not (a hold record is kept for a day after it expires).
-func (s *Store) Hold(ctx context.Context, id string) (booking.Hold, error) {
+// Hold returns the merchant's hold with the id, expired or not (a hold record is kept for a day after it expires).
+func (s *Store) Hold(ctx context.Context, merchantID, id string) (booking.Hold, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	merchant, err := s.cachedPointer(ctx, "h", id, s.holdPtr(id))
-	if err != nil {
-		return booking.Hold{}, fmt.Errorf("booking/redis: hold: %w", err)
-	}
-	if merchant == "" {
-		return booking.Hold{}, booking.Errorf(booking.CodeNotFound, "no hold with this id")
-	}
-	js, err := s.c.Get(ctx, s.mk(merchant).hold(id)).Result()
+	js, err := s.c.Get(ctx, s.mk(merchantID).hold(id)).Result()
 	if errors.Is(err, goredis.Nil) {
 		return booking.Hold{}, booking.Errorf(booking.CodeNotFound, "no hold with this id")
 	}

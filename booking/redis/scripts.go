@@ -278,15 +278,12 @@ end
 local nreg = tonumber(ARGV[i])
 i = i + 1
 for j = 1, nreg do
-  local op, key, v = ARGV[i], KEYS[13 + j], ARGV[i + 1]
-  if op == 'A' then
-    redis.call('SADD', key, v)
-  elseif op == 'N' then
-    redis.call('SET', key, v, 'NX')
+  if ARGV[i] == 'A' then
+    redis.call('SADD', KEYS[13 + j], ARGV[i + 1])
   else
-    redis.call('SET', key, v, 'PX', ARGV[i + 2])
+    redis.call('SET', KEYS[13 + j], ARGV[i + 1], 'NX')
   end
-  i = i + 3
+  i = i + 2
 end
 return {'OK'}
 `

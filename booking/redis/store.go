@@ -178,7 +178,6 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 func (s *Store) merchantsKey() string        { return s.prefix + ":merchants" }
 func (s *Store) bookingPtr(id string) string { return s.prefix + ":bp:" + id }
-func (s *Store) holdPtr(id string) string    { return s.prefix + ":hp:" + id }
 func (s *Store) entryPtr(id string) string   { return s.prefix + ":ep:" + id }
 func (s *Store) userKey(user string) string  { return s.prefix + ":um:" + user }
 

@@ -157,12 +157,12 @@ func TestCapacityHoldsAndRelease(t *testing.T) {
 				return
 			}
 			wantCode(t, err, tt.want)
-			if _, err := s.Hold(ctx, m.PutHold.ID); booking.CodeOf(err) != booking.CodeNotFound {
+			if _, err := s.Hold(ctx, "m", m.PutHold.ID); booking.CodeOf(err) != booking.CodeNotFound {
 				t.Fatalf("failed claim wrote its hold: %v", err)
 			}
 		})
 	}
-	if h, err := s.Hold(ctx, "h1"); err != nil || h.PartySize != 1 {
+	if h, err := s.Hold(ctx, "m", "h1"); err != nil || h.PartySize != 1 {
 		t.Fatalf("hold h1: %+v %v", h, err)
 	}
 
@@ -182,7 +182,7 @@ func TestCapacityHoldsAndRelease(t *testing.T) {
 		t.Fatalf("allocations after sweep: %v", got)
 	}
 	// Expired holds stay readable; the other service's live hold is untouched.
-	if _, err := s.Hold(ctx, "h1"); err != nil {
+	if _, err := s.Hold(ctx, "m", "h1"); err != nil {
 		t.Fatalf("expired hold unreadable: %v", err)
 	}
 	if other, _ := s.Allocations(ctx, "m", "lunch", start, start.Add(time.Hour)); len(other) != 1 || other[0].Party != 10 {
@@ -195,7 +195,7 @@ func TestCapacityHoldsAndRelease(t *testing.T) {
 		DeleteHold: "h9", Release: []string{"a"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Hold(ctx, "h9"); booking.CodeOf(err) != booking.CodeNotFound {
+	if _, err := s.Hold(ctx, "m", "h9"); booking.CodeOf(err) != booking.CodeNotFound {
 		t.Fatalf("deleted hold still there: %v", err)
 	}
 	final, _ := s.Allocations(ctx, "m", "dinner", start.Add(-2*time.Hour), start.Add(4*time.Hour))
@@ -342,6 +342,7 @@ func TestConcurrentClaims(t *testing.T) {
 
 // TestRegistryWrittenWithTheCommit: on a single Redis the commit script writes the registry itself, so a commit
 // that fails a check leaves no pointer behind, and one that succeeds leaves every pointer its lookups need.
+// Holds get none: they are looked up with their merchant.
 func TestRegistryWrittenWithTheCommit(t *testing.T) {
 	s := openStore(t)
 	ctx := tctx(t)
@@ -349,11 +350,14 @@ func TestRegistryWrittenWithTheCommit(t *testing.T) {
 	createBooking(t, s, newBooking("a", "m", "u1", start, 10), 10, t0)
 
 	full := newBooking("b", "m", "u2", start, 2)
-	h := &booking.Hold{ID: "h1", MerchantID: "m", ServiceID: "dinner", Start: start, End: start.Add(time.Hour),
-		PartySize: 2, CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
-	err := s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, Booking: full, Claim: claimFor(full, 10), PutHold: h,
+	err := s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, Booking: full, Claim: claimFor(full, 10),
 		Outbox: []booking.OutboxEntry{entryFor(full, booking.ChangeCreated, t0)}})
 	wantCode(t, err, booking.CodeSlotUnavailable)
+	h := &booking.Hold{ID: "h1", MerchantID: "m", ServiceID: "dinner", Start: start, End: start.Add(time.Hour),
+		PartySize: 2, CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
+	if err := s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, PutHold: h}); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		key  string
@@ -364,7 +368,7 @@ func TestRegistryWrittenWithTheCommit(t *testing.T) {
 		{s.userKey("u1"), true},
 		{s.bookingPtr("b"), false},
 		{s.userKey("u2"), false},
-		{s.holdPtr("h1"), false},
+		{s.prefix + ":hp:h1", false},
 	}
 	for _, tt := range tests {
 		n, err := s.c.Exists(ctx, tt.key).Result()
@@ -375,15 +379,10 @@ func TestRegistryWrittenWithTheCommit(t *testing.T) {
 			t.Errorf("%s exists = %v, want %v", tt.key, n == 1, tt.want)
 		}
 	}
-	if ttl := s.c.PTTL(ctx, s.holdPtr("h1")).Val(); ttl > 0 {
-		t.Errorf("hold pointer of a refused hold has a TTL of %s", ttl)
+	if got, err := s.Hold(ctx, "m", "h1"); err != nil || got.ID != "h1" {
+		t.Errorf("Hold(m, h1) = %+v, %v", got, err)
 	}
-	// A hold that is placed gets its pointer with the hold record's lifetime.
-	h.ID = "h2"
-	if err := s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, PutHold: h}); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := s.c.PTTL(ctx, s.holdPtr("h2")).Val(); ttl < holdGrace || ttl > holdGrace+15*time.Minute {
-		t.Errorf("hold pointer TTL %s, want about %s", ttl, holdGrace+15*time.Minute)
+	if _, err := s.Hold(ctx, "other", "h1"); booking.CodeOf(err) != booking.CodeNotFound {
+		t.Errorf("Hold of another merchant: %v, want NOT_FOUND", err)
 	}
 }

@@ -262,7 +262,7 @@ func svcHolds(e *env) {
 	if es := e.outbox(b.ID); len(es) != 1 || es[0].Kind != booking.ChangeCreated {
 		e.t.Fatalf("outbox after two confirmations: %+v", es)
 	}
-	_, err = e.st.Hold(e.ctx, holds[0].ID)
+	_, err = e.st.Hold(e.ctx, booking.SampleMerchantID, holds[0].ID)
 	wantCode(e.t, err, booking.CodeNotFound, "")
 
 	// Releasing a hold gives its capacity back at once; releasing again or an unknown hold is no error.

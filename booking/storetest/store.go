@@ -152,7 +152,7 @@ func testNotFound(t *testing.T, st booking.Store) {
 	ctx := ctxFor(t)
 	_, err := st.Booking(ctx, "nope")
 	wantCode(t, err, booking.CodeNotFound, "")
-	_, err = st.Hold(ctx, "nope")
+	_, err = st.Hold(ctx, "m1", "nope")
 	wantCode(t, err, booking.CodeNotFound, "")
 	bs, err := st.BookingsByUser(ctx, "nobody", t0)
 	must(t, err)
@@ -233,7 +233,7 @@ func testFailedCheckWritesNothing(t *testing.T, st booking.Store) {
 	same(t, "booking after failed commits", got, b)
 	_, err = st.Booking(ctx, "b2")
 	wantCode(t, err, booking.CodeNotFound, "")
-	_, err = st.Hold(ctx, "h1")
+	_, err = st.Hold(ctx, "m1", "h1")
 	wantCode(t, err, booking.CodeNotFound, "")
 	wantIDs(t, "allocations after failed commits", allocIDs(t, st, "m1", "s1", at("00:00"), at("23:59")), "b1")
 	if _, ok, err := st.Idempotency(ctx, "m1", "k1", t0); err != nil || ok {
@@ -431,18 +431,21 @@ func testHolds(t *testing.T, st booking.Store) {
 	h := booking.Hold{ID: "h1", MerchantID: "m1", ServiceID: "s1", Start: at("18:00"), End: at("19:30"), PartySize: 4,
 		UserID: "u1", CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
 	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, PutHold: &h}))
-	got, err := st.Hold(ctx, "h1")
+	got, err := st.Hold(ctx, "m1", "h1")
 	must(t, err)
 	same(t, "stored hold", got, h)
+	// A hold is found under its own merchant only.
+	_, err = st.Hold(ctx, "m2", "h1")
+	wantCode(t, err, booking.CodeNotFound, "")
 	// Hold returns expired holds too (it takes no time).
 	old := h
 	old.ID, old.ExpiresAt = "h-old", t0.Add(-time.Hour)
 	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, PutHold: &old}))
-	got, err = st.Hold(ctx, "h-old")
+	got, err = st.Hold(ctx, "m1", "h-old")
 	must(t, err)
 	same(t, "expired hold", got, old)
 	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, DeleteHold: "h1"}))
-	_, err = st.Hold(ctx, "h1")
+	_, err = st.Hold(ctx, "m1", "h1")
 	wantCode(t, err, booking.CodeNotFound, "")
 	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, DeleteHold: "h1"}))
 }
@@ -461,7 +464,7 @@ func testConfirmHold(t *testing.T, st booking.Store) {
 	ba := alloc("h1", "m1", "s1", h.Start, h.End, 4)
 	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0.Add(time.Minute), Booking: &b, Claim: claim(ba, 4),
 		DeleteHold: "h1", Outbox: []booking.OutboxEntry{entry(b, t0)}}))
-	_, err := st.Hold(ctx, "h1")
+	_, err := st.Hold(ctx, "m1", "h1")
 	wantCode(t, err, booking.CodeNotFound, "")
 	as, err := st.Allocations(ctx, "m1", "s1", at("00:00"), at("23:59"))
 	must(t, err)
