@@ -75,7 +75,7 @@ func (s *Store) pointer(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
-// cachedPointer is pointer through the Store's pointer cache (kind "b" or "h").
+// cachedPointer is pointer through the Store's pointer cache (kind "b").
 func (s *Store) cachedPointer(ctx context.Context, kind, id, key string) (string, error) {
 	if m, ok := s.ptrs.get(kind + ":" + id); ok {
 		return m, nil

@@ -56,7 +56,7 @@ type Store struct {
 	// merchants remembers the merchant IDs this Store has already added to the <prefix>:merchants registry, so a
 	// commit does not re-send SADD for them. Only an optimisation: SADD is idempotent.
 	merchants sync.Map
-	// ptrs caches registry pointers (booking or hold ID → merchant) this Store wrote or read. Pointers never
+	// ptrs caches registry pointers (booking ID → merchant) this Store wrote or read. Pointers never
 	// change merchant, so a cached one is never wrong; a record deleted since is still reported not found.
 	ptrs ptrCache
 	// keys caches each merchant's key names (merchant ID → *mkeys); nkeys counts them.
