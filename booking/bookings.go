@@ -126,6 +126,7 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 		return b, nil, nil
 	case CodeNotFound:
 		// the hold was released, or expired long ago, since it was read
+		s.holds.drop(hold.ID)
 		return Booking{}, nil, errNoHold()
 	case CodeSlotUnavailable:
 		if hold != nil && !now.Before(hold.ExpiresAt) {

@@ -24,8 +24,8 @@ type Store interface {
 	// Booking returns the booking with the id, or an error with CodeNotFound.
 	Booking(ctx context.Context, id string) (Booking, error)
 	// Hold returns the merchant's hold with the id (expired or not), or an error with CodeNotFound (also for a
-	// hold of another merchant). Every caller knows the merchant a hold was placed with, so stores keep holds
-	// under their merchant and need no index by hold ID alone.
+	// hold of another merchant). Every caller knows the merchant a hold was placed with, so a store may keep
+	// holds under their merchant with no index by hold ID alone (the Redis store does).
 	Hold(ctx context.Context, merchantID, id string) (Hold, error)
 	// BookingsByUser returns every booking of the user whose End is after since, any status, by Start.
 	BookingsByUser(ctx context.Context, userID string, since time.Time) ([]Booking, error)
@@ -71,8 +71,8 @@ type Store interface {
 //  2. Version: when Booking is set, the stored booking with Booking.ID must have Version == ExpectVersion
 //     (ExpectVersion 0 means no booking with that ID may exist); otherwise fail with CodeVersionMismatch.
 //     When ExpectVersion is 0 a hold with the same ID may exist: it is the hold being confirmed.
-//  3. Hold: when RequireHold is set, the hold DeleteHold must be stored (expired or not); otherwise fail with
-//     CodeNotFound.
+//  3. Hold: when RequireHold is set, the hold DeleteHold of MerchantID must be stored (expired or not);
+//     otherwise fail with CodeNotFound.
 //  4. User: when User is set, no Active booking of User.UserID at MerchantID other than User.Except may overlap
 //     [User.Start, User.End); otherwise fail with CodeSlotAlreadyBookedByUser.
 //  5. Capacity: when Claim is set, allocations that are no longer Live at Now are removed, then the peak sum

@@ -167,7 +167,8 @@ func apply(tx *bbolt.Tx, m *booking.Mutation, enc *encoded) (failed, err error) 
 	}
 
 	// Step 3: the hold.
-	if m.RequireHold && (m.DeleteHold == "" || bucket(tx, bktHolds).Get([]byte(m.DeleteHold)) == nil) {
+	holdStored := m.DeleteHold != "" && merchantHold(tx, m.DeleteHold, m.MerchantID)
+	if m.RequireHold && !holdStored {
 		return booking.Errorf(booking.CodeNotFound, "no hold with this id"), nil
 	}
 
@@ -248,7 +249,7 @@ func apply(tx *bbolt.Tx, m *booking.Mutation, enc *encoded) (failed, err error) 
 			return nil, fmt.Errorf("put hold: %w", err)
 		}
 	}
-	if m.DeleteHold != "" {
+	if holdStored {
 		if err := bucket(tx, bktHolds).Delete([]byte(m.DeleteHold)); err != nil {
 			return nil, fmt.Errorf("delete hold: %w", err)
 		}
@@ -277,4 +278,17 @@ func decodeIdem(v []byte) (booking.IdempotencyRecord, error) {
 		return rec, fmt.Errorf("decode idempotency record: %w", err)
 	}
 	return rec, nil
+}
+
+// merchantHold reports whether the hold with the id is stored for the merchant (a hold of another merchant with
+// the same id is neither required nor deleted by this merchant's mutation).
+func merchantHold(tx *bbolt.Tx, id, merchantID string) bool {
+	v := bucket(tx, bktHolds).Get([]byte(id))
+	if v == nil {
+		return false
+	}
+	var h struct {
+		MerchantID string `json:"merchantId"`
+	}
+	return json.Unmarshal(v, &h) == nil && h.MerchantID == merchantID
 }

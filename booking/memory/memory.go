@@ -100,7 +100,7 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	}
 	// 3. Hold.
 	if m.RequireHold {
-		if _, ok := s.holds[m.DeleteHold]; !ok || m.DeleteHold == "" {
+		if h, ok := s.holds[m.DeleteHold]; !ok || h.MerchantID != m.MerchantID {
 			return booking.Errorf(booking.CodeNotFound, "no hold with this id")
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	if m.PutHold != nil {
 		s.holds[m.PutHold.ID] = *m.PutHold
 	}
-	if m.DeleteHold != "" {
+	if h, ok := s.holds[m.DeleteHold]; ok && h.MerchantID == m.MerchantID {
 		delete(s.holds, m.DeleteHold)
 	}
 	// 8. Booking and its indexes.

@@ -16,8 +16,8 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
-// holdGrace is how long a hold record (and its pointer) outlives the hold's expiry, so that a late confirmation
-// still finds the hold and can re-claim its capacity; after that Redis drops both.
+// holdGrace is how long a hold record outlives the hold's expiry, so that a late confirmation still finds the
+// hold and can re-claim its capacity; after that Redis drops it.
 const holdGrace = 24 * time.Hour
 
 // bookingRecord is how a booking is stored in T:bj: a head the commit script reads without decoding JSON
@@ -84,9 +84,9 @@ type deliveryState struct {
 	Q int64  `json:"q,omitempty"` // commit order within the merchant, set by the commit script (claim order for equal C)
 }
 
-// Commit applies m atomically with one Lua script over the merchant's keys. Before the script it records, outside
-// the merchant's hash slot, the pointers that lookups by ID need (see doc.go): they are idempotent, and when the
-// script then fails they point at a merchant where the record does not exist, which lookups report as not found.
+// Commit applies m atomically with one Lua script over the merchant's keys. The pointers that lookups by ID need,
+// outside the merchant's hash slot (see doc.go), are written by the script itself on a single Redis and before
+// the script on Cluster (see runCommit).
 func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	if m == nil || m.MerchantID == "" {
 		return booking.InvalidArgument("merchantId", "a mutation needs a merchant")
@@ -107,6 +107,7 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	}
 	switch out[0] {
 	case "OK":
+		s.rememberMerchant(m.MerchantID)
 		if m.Booking != nil {
 			s.ptrs.put("b:"+m.Booking.ID, m.MerchantID)
 		}
@@ -149,11 +150,9 @@ func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []strin
 			keys = append(keys, op.key)
 			args = append(args, string(op.kind), op.value)
 		}
-		res, err := s.sc.commit.Run(ctx, s.c, keys, args...).Result()
-		if err == nil {
-			s.rememberMerchant(m.MerchantID)
-		}
-		return res, err
+		// The merchant is remembered as registered only when the script answers OK (Commit): a refused commit
+		// returns before the registry writes.
+		return s.sc.commit.Run(ctx, s.c, keys, args...).Result()
 	}
 	if len(ops) > 0 {
 		pipe := s.c.Pipeline()

@@ -3,7 +3,7 @@
 //
 // # Atomicity
 //
-// Every multi-key step is one Lua script: Commit (all seven Mutation steps), the outbox claim and the outbox
+// Every multi-key step is one Lua script: Commit (every Mutation step), the outbox claim and the outbox
 // ack/retry/dead-letter. Scripts receive every key in KEYS and never build key names; all keys of one merchant
 // share the Cluster hash tag {<prefix>:m:<merchantID>}, so a script never spans slots. A script performs all of its
 // reads and checks before its first write, so a failed check writes nothing. Times reach the scripts as unix

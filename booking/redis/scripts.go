@@ -22,10 +22,10 @@ local function hmget(key, ids)
   return out
 end
 -- an allocation is a member of the al ZSET (scored by start), binary (see allocValue in commit.go): int64 start
--- ms, int64 end ms, int32 party, int64 expiry ms (0: never), uint16-prefixed service ID, then what only Go reads;
+-- ms, int64 end ms, int32 party, int64 expiry ms (0: never), uint16-prefixed service ID (I2: unsigned), then what only Go reads;
 -- the ad HASH maps its ID to that member.
 local function parse_alloc(v)
-  return struct.unpack('>i8i8i4i8i2c0', v)
+  return struct.unpack('>i8i8i4i8I2c0', v)
 end
 -- remove_allocs deletes the allocations with these IDs (absent ones are ignored).
 local function remove_allocs(al, ad, ax, ids)
@@ -74,7 +74,8 @@ if ARGV[6] == '1' then
   local m = redis.call('HGET', KEYS[2], bid)
   local v = 0
   if m then
-    -- the record's head: "<version> <len(user)> <len(day)>\n<user><day>", then the booking JSON
+    -- the record's head: "<version> <len(user)> <len(day)> <startMs> <endMs> <active>\n<user><day>", then the
+    -- booking JSON
     local sv, nu, nd, p = string.match(m, '^(%d+) (%d+) (%d+) [^\n]*\n()')
     if not sv then return redis.error_reply('malformed booking record ' .. bid) end
     v, nu, nd = tonumber(sv), tonumber(nu), tonumber(nd)
@@ -84,7 +85,7 @@ if ARGV[6] == '1' then
 end
 
 -- 3. the hold being consumed must be stored
-if ARGV[29] == '1' and redis.call('EXISTS', KEYS[7]) == 0 then return {'NOHOLD'} end
+if ARGV[29] == '1' and (ARGV[28] ~= '1' or redis.call('EXISTS', KEYS[7]) == 0) then return {'NOHOLD'} end
 
 -- 4. the user's other active bookings at this merchant must not overlap [ARGV[32], ARGV[33])
 if ARGV[30] == '1' then
@@ -130,7 +131,7 @@ if claim then
   for i = 1, #members do
     local v = members[i]
     if v ~= oldm then
-      local s, e, p, x, svc = struct.unpack('>i8i8i4i8i2c0', v)
+      local s, e, p, x, svc = struct.unpack('>i8i8i4i8I2c0', v)
       if svc == csvc and (x == 0 or now < x) and s < ce and e > cs then total = total + p end
     end
   end
@@ -143,7 +144,7 @@ if claim then
     for i = 1, #members do
       local v = members[i]
       if v ~= oldm then
-        local s, e, p, x, svc = struct.unpack('>i8i8i4i8i2c0', v)
+        local s, e, p, x, svc = struct.unpack('>i8i8i4i8I2c0', v)
         if svc == csvc and (x == 0 or now < x) and s < ce and e > cs then
           st[#st + 1] = math.max(s, cs)
           sp[#sp + 1] = p

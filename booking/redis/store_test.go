@@ -386,3 +386,22 @@ func TestRegistryWrittenWithTheCommit(t *testing.T) {
 		t.Errorf("Hold of another merchant: %v, want NOT_FOUND", err)
 	}
 }
+
+// TestRefusedFirstCommitStillRegistersMerchant: a merchant whose first commit is refused is registered by its
+// first successful one (the cross-merchant scans find its outbox and bookings).
+func TestRefusedFirstCommitStillRegistersMerchant(t *testing.T) {
+	s := openStore(t)
+	ctx := tctx(t)
+	start := t0.Add(48 * time.Hour)
+	big := newBooking("big", "m9", "", start, 12)
+	wantCode(t, s.Commit(ctx, &booking.Mutation{MerchantID: "m9", Now: t0, Booking: big, Claim: claimFor(big, 10)}),
+		booking.CodeSlotUnavailable)
+	createBooking(t, s, newBooking("ok", "m9", "", start, 2), 10, t0)
+	if in, err := s.c.SIsMember(ctx, s.merchantsKey(), "m9").Result(); err != nil || !in {
+		t.Fatalf("m9 in %s: %v, %v; want registered", s.merchantsKey(), in, err)
+	}
+	es, err := s.ClaimOutbox(ctx, "w", 10, time.Minute, t0.Add(time.Second))
+	if err != nil || len(es) != 1 || es[0].BookingID != "ok" {
+		t.Fatalf("claim after a refused first commit: %+v, %v", es, err)
+	}
+}

@@ -495,6 +495,12 @@ func testRequireHold(t *testing.T, st booking.Store) {
 	wantIDs(t, "allocations after a missing hold", allocIDs(t, st, "m1", "s1", at("00:00"), at("23:59")), "h1")
 	// RequireHold without DeleteHold names no hold: it fails too.
 	wantCode(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m1", Now: t0, RequireHold: true}), booking.CodeNotFound, "")
+	// Another merchant's mutation neither finds nor deletes the hold.
+	wantCode(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m2", Now: t0, RequireHold: true, DeleteHold: "h1"}), booking.CodeNotFound, "")
+	must(t, st.Commit(ctx, &booking.Mutation{MerchantID: "m2", Now: t0, DeleteHold: "h1"}))
+	if _, err := st.Hold(ctx, "m1", "h1"); err != nil {
+		t.Fatalf("hold after another merchant's delete: %v", err)
+	}
 
 	// An expired hold's record still counts as stored.
 	b = mkBooking("h1", "m1", "u1", h.Start, 90*time.Minute)
