@@ -697,3 +697,75 @@ func TestActionsSDKIntentName(t *testing.T) {
 		}
 	}
 }
+
+// TestReprompts: Reprompt's texts go out as noInputPrompts in both envelopes, replace earlier ones, and are left
+// out of an answer that closes the conversation.
+func TestReprompts(t *testing.T) {
+	prompts := []any{map[string]any{"textToSpeech": "For how many people?"}, map[string]any{"textToSpeech": "How many guests?"}}
+	tests := []struct {
+		name  string
+		env   Envelope
+		close bool
+		path  []any
+		want  any // nil: absent
+	}{
+		{"dialogflow", EnvelopeDialogflow, false, []any{"payload", "google", "noInputPrompts"}, prompts},
+		{"actions sdk", EnvelopeActionsSDK, false, []any{"expectedInputs", 0, "inputPrompt", "noInputPrompts"}, prompts},
+		{"dialogflow, closing", EnvelopeDialogflow, true, []any{"payload", "google", "noInputPrompts"}, nil},
+		{"actions sdk, closing", EnvelopeActionsSDK, true, []any{"expectedInputs"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := dialogflowTurn(t, "x", nil, "")
+			if tt.env == EnvelopeActionsSDK {
+				body = actionsSDKTurn(t, IntentText, "", "")
+			}
+			c := parse(t, tt.env, body)
+			if err := c.Reprompt("Sorry?"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Reprompt("For how many people?", "How many guests?"); err != nil { // replaces
+				t.Fatal(err)
+			}
+			if tt.close {
+				c.Close("Goodbye.")
+			} else {
+				c.Ask("For how many people?")
+			}
+			r := respond(t, c)
+			var got any = r
+			for _, p := range tt.path {
+				m, isMap := got.(map[string]any)
+				l, isList := got.([]any)
+				switch k := p.(type) {
+				case string:
+					if !isMap {
+						got = nil
+						break
+					}
+					got = m[k]
+				case int:
+					if !isList || k >= len(l) {
+						got = nil
+						break
+					}
+					got = l[k]
+				}
+			}
+			if tt.want == nil {
+				if got != nil {
+					t.Fatalf("%v = %v, want absent", tt.path, got)
+				}
+				return
+			}
+			assertJSON(t, tt.want, got)
+		})
+	}
+	c := parse(t, EnvelopeDialogflow, dialogflowTurn(t, "x", nil, ""))
+	if err := c.Reprompt("1", "2", "3", "4"); err == nil || err.Error() != "reprompts: more than 3" {
+		t.Errorf("four reprompts: %v", err)
+	}
+	if err := c.Reprompt("ok", " "); err == nil || err.Error() != "reprompt: empty text" {
+		t.Errorf("empty reprompt: %v", err)
+	}
+}

@@ -30,6 +30,9 @@ const (
 	// MaxSuggestionTitle characters.
 	MaxSuggestions     = 8
 	MaxSuggestionTitle = 25
+	// MaxNoInputPrompts is how many reprompts a response may carry: the Assistant says them in order on the
+	// user's successive silences, and closes the conversation after the last.
+	MaxNoInputPrompts = 3
 	// List and carousel sizes the Assistant accepts.
 	MinOptionItems   = 2
 	MaxListItems     = 30
@@ -175,6 +178,7 @@ type response struct {
 	system      *SystemIntent
 	contexts    []Context
 	resetUser   bool
+	noInput     []SimpleResponse
 }
 
 func (r *response) simpleCount() int {
@@ -249,6 +253,29 @@ func (c *Conv) Suggest(titles ...string) error {
 		return fmt.Errorf("suggestions: more than %d", MaxSuggestions)
 	}
 	c.resp.suggestions = next
+	c.gen++
+	return nil
+}
+
+// Reprompt sets what the Assistant says, in order, when the user says nothing after this answer: at most
+// MaxNoInputPrompts non-empty texts, replacing earlier ones. They go out as payload.google.noInputPrompts
+// (Dialogflow) or expectedInputs[].inputPrompt.noInputPrompts (Actions SDK); without them the Assistant uses
+// its generic reprompts. An answer that closes the conversation carries none.
+func (c *Conv) Reprompt(texts ...string) error {
+	if len(texts) > MaxNoInputPrompts {
+		return fmt.Errorf("reprompts: more than %d", MaxNoInputPrompts)
+	}
+	prompts := make([]SimpleResponse, 0, len(texts))
+	for _, t := range texts {
+		if strings.TrimSpace(t) == "" {
+			return errors.New("reprompt: empty text")
+		}
+		prompts = append(prompts, SimpleResponse{TextToSpeech: t})
+	}
+	if len(prompts) == 0 {
+		prompts = nil
+	}
+	c.resp.noInput = prompts
 	c.gen++
 	return nil
 }
@@ -524,6 +551,9 @@ func (c *Conv) webhookResponse() *WebhookResponse {
 		SystemIntent:       c.resp.system,
 		ResetUserStorage:   c.resp.resetUser,
 	}}
+	if !c.resp.closed {
+		a.g.NoInputPrompts = c.resp.noInput
+	}
 	g := &a.g
 	if c.user.Changed() {
 		g.UserStorage = c.user.wrapped()
@@ -558,8 +588,8 @@ func (c *Conv) appResponse() *AppResponse {
 		}
 	} else {
 		in := ExpectedInput{PossibleIntents: []ExpectedIntent{{Intent: IntentText}}}
-		if rich != nil {
-			in.InputPrompt = &InputPrompt{RichInitialPrompt: rich}
+		if rich != nil || c.resp.noInput != nil {
+			in.InputPrompt = &InputPrompt{RichInitialPrompt: rich, NoInputPrompts: c.resp.noInput}
 		}
 		if s := c.resp.system; s != nil {
 			in.PossibleIntents[0] = ExpectedIntent{Intent: s.Intent, InputValueData: s.Data}

@@ -214,6 +214,11 @@ func (a *adapter) write(c *fulfillment.Conv, t *turn) error {
 			return fmt.Errorf("suggestions: %w", err)
 		}
 	}
+	if n := len(r.reprompts); n > 0 {
+		if err := c.Reprompt(r.reprompts[max(0, n-fulfillment.MaxNoInputPrompts):]...); err != nil {
+			return fmt.Errorf("reprompts: %w", err)
+		}
+	}
 	switch {
 	case r.requirements:
 		if err := c.RequireTransaction(); err != nil {
