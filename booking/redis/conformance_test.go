@@ -1,7 +1,11 @@
 package redis
 
 import (
+	"context"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -20,9 +24,29 @@ func TestConformance(t *testing.T) {
 // BenchmarkStore runs the shared store benchmarks (ConfirmedBookings32, Availability31Days) against REDIS_URL.
 func BenchmarkStore(b *testing.B) {
 	c := newClient(b)
-	storetest.Bench(b, func(b *testing.B) booking.Store {
+	storetest.BenchWith(b, func(b *testing.B) booking.Store {
 		return openStoreWith(b, c, randomPrefix(b))
-	})
+	}, func() time.Duration { return serverCPU(b, c) })
+}
+
+// serverCPU returns the CPU time redis-server has used (INFO cpu: used_cpu_user + used_cpu_sys).
+func serverCPU(b *testing.B, c *goredis.Client) time.Duration {
+	info, err := c.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatalf("INFO cpu: %v", err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("INFO cpu %s: %v", k, err)
+			}
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 // otherClient hides the *redis.Client type so the store takes the path it uses for Cluster and other clients: the
