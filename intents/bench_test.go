@@ -31,6 +31,7 @@ import (
 	bredis "github.com/reservations/reservations/booking/redis"
 	"github.com/reservations/reservations/fulfillment"
 	"github.com/reservations/reservations/intents"
+	"github.com/reservations/reservations/internal/proccpu"
 )
 
 // benchConversations is how many conversations run at once.
@@ -203,7 +204,7 @@ func benchTurn(b *testing.B, storeKind, turn string, rate float64) {
 	var failures atomic.Int64
 	b.SetParallelism((benchConversations + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	redisCPU0 := redisCPU(ctx, rc)
-	cpu0 := processCPU()
+	cpu0, _ := proccpu.Used()
 	b.ResetTimer()
 	started := time.Now()
 	// Each conversation goroutine keeps one keep-alive connection and speaks HTTP/1.1 on it directly: the load
@@ -263,7 +264,8 @@ func benchTurn(b *testing.B, storeKind, turn string, rate float64) {
 	}
 	elapsed := time.Since(started)
 	b.StopTimer()
-	cpu := processCPU() - cpu0
+	cpuNow, _ := proccpu.Used()
+	cpu := cpuNow - cpu0
 	redisUsed := redisCPU(ctx, rc) - redisCPU0
 	if len(latencies) == 0 {
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/internal/proccpu"
 )
 
 // benchInventory is one large restaurant so that capacity never limits the booking benchmark.
@@ -53,7 +54,7 @@ func benchConfirmed(b *testing.B, st booking.Store, serverCPU func() time.Durati
 	if serverCPU != nil {
 		server0 = serverCPU()
 	}
-	cpu0 := processCPU()
+	cpu0, _ := proccpu.Used()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -74,7 +75,8 @@ func benchConfirmed(b *testing.B, st booking.Store, serverCPU func() time.Durati
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if now, ok := proccpu.Used(); ok && now > cpu0 {
+		cpu := now - cpu0
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/booking")
 	}
 	if serverCPU != nil {
