@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -229,6 +230,39 @@ func flag(b bool) string {
 	return "0"
 }
 
+// commitHeader is ARGV[1] of the commit script: every flag and number of a Mutation in one binary string,
+// big-endian, read with one struct.unpack ('>i8BBBBBBBBi8i8i8i8i8i4i8i4i8i8i8', in this field order), so that a
+// commit passes a dozen arguments instead of three dozen (each argument is a string Redis creates for Lua).
+// Times are unix ms; flags are 0 or 1.
+type commitHeader struct {
+	now                                                                   int64
+	idem, booking, active, claim, putHold, deleteHold, requireHold, guard uint8
+	idemTTL, expectVersion, end, claimStart, claimEnd                     int64
+	claimParty                                                            int32
+	claimExpires                                                          int64
+	claimCapacity                                                         int32
+	holdTTL, guardStart, guardEnd                                         int64
+}
+
+// commitHeaderFormat is commitHeader's struct.unpack format.
+const commitHeaderFormat = ">i8BBBBBBBBi8i8i8i8i8i4i8i4i8i8i8"
+
+func (h *commitHeader) encode() string {
+	b := make([]byte, 0, 96)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.now))
+	b = append(b, h.idem, h.booking, h.active, h.claim, h.putHold, h.deleteHold, h.requireHold, h.guard)
+	for _, v := range []int64{h.idemTTL, h.expectVersion, h.end, h.claimStart, h.claimEnd} {
+		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(h.claimParty))
+	b = binary.BigEndian.AppendUint64(b, uint64(h.claimExpires))
+	b = binary.BigEndian.AppendUint32(b, uint32(h.claimCapacity))
+	for _, v := range []int64{h.holdTTL, h.guardStart, h.guardEnd} {
+		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	}
+	return string(b)
+}
+
 // commitKeys is how many of the merchant's keys the commit script takes (registry keys may follow).
 const commitKeys = 13
 
@@ -249,11 +283,16 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	keys = append(keys, idemKey, k.bj(), k.al(), k.ad(), k.ax(), putHold, delHold, k.x(), k.act(),
 		k.oe(), k.op(), k.ob(), k.oc())
 
-	now := ms(m.Now)
-	args := make([]any, 0, 36+len(m.Release)+6*len(m.Outbox))
-	args = append(args, now)
+	// ARGV[1] is a binary header with every flag and number (see commitHeader); ARGV[2…12] are the strings.
+	// args is indexed by ARGV number until the first element is dropped below.
+	var h commitHeader
+	h.now = ms(m.Now)
+	args := make([]any, 13, 16+len(m.Release)+6*len(m.Outbox))
+	for i := range args {
+		args[i] = ""
+	}
 
-	// 2–5 idempotency
+	// 2 the idempotency record
 	if r := m.Idempotency; r != nil {
 		js, err := json.Marshal(r)
 		if err != nil {
@@ -269,12 +308,10 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 		v = strconv.AppendInt(v, exp, 10)
 		v = append(v, '\n')
 		v = append(v, js...)
-		args = append(args, "1", exp, ttl, v)
-	} else {
-		args = append(args, "0", 0, 0, "")
+		h.idem, h.idemTTL, args[2] = 1, ttl, v
 	}
 
-	// 6–14 booking
+	// 3–6 the booking
 	var bookingJS []byte // reused for outbox entries that carry this very booking
 	if b := m.Booking; b != nil {
 		js, err := json.Marshal(b)
@@ -282,44 +319,50 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 			return nil, nil, fmt.Errorf("booking/redis: encode booking: %w", err)
 		}
 		bookingJS = js
-		args = append(args, "1", m.ExpectVersion, b.ID, bookingRecord(b, js), "", b.Customer.UserID, b.Day, ms(b.End),
-			flag(b.Active()))
-	} else {
-		args = append(args, "0", 0, "", "", "", "", "", 0, "0")
+		h.booking, h.expectVersion, h.end = 1, m.ExpectVersion, ms(b.End)
+		if b.Active() {
+			h.active = 1
+		}
+		args[3], args[4], args[5], args[6] = b.ID, bookingRecord(b, js), b.Customer.UserID, b.Day
 	}
 
-	// 15–23 claim
+	// 7–9 the claim
 	if c := m.Claim; c != nil {
 		if len(c.ID) > maxAllocField || len(c.ServiceID) > maxAllocField {
 			return nil, nil, booking.InvalidArgument("claim", "allocation and service ids must be at most %d bytes", maxAllocField)
 		}
-		args = append(args, "1", c.ID, c.ServiceID, ms(c.Start), ms(c.End), c.Party, ms(c.ExpiresAt), c.Capacity,
-			allocValue(c.Allocation))
-	} else {
-		args = append(args, "0", "", "", 0, 0, 0, 0, 0, "")
+		if c.Party < 0 || c.Party > math.MaxInt32 || c.Capacity < 0 || c.Capacity > math.MaxInt32 {
+			return nil, nil, booking.InvalidArgument("claim", "party and capacity must be between 0 and %d", math.MaxInt32)
+		}
+		h.claim, h.claimStart, h.claimEnd, h.claimParty = 1, ms(c.Start), ms(c.End), int32(c.Party)
+		h.claimExpires, h.claimCapacity = ms(c.ExpiresAt), int32(c.Capacity)
+		args[7], args[8], args[9] = c.ID, c.ServiceID, allocValue(c.Allocation)
 	}
 
-	// 24–27 put hold, 28 delete hold
-	if h := m.PutHold; h != nil {
-		js, err := json.Marshal(h)
+	// 10 the hold to put; the hold to delete and RequireHold are flags
+	if ph := m.PutHold; ph != nil {
+		js, err := json.Marshal(ph)
 		if err != nil {
 			return nil, nil, fmt.Errorf("booking/redis: encode hold: %w", err)
 		}
-		args = append(args, "1", h.ID, js, holdTTL(h, m.Now).Milliseconds())
-	} else {
-		args = append(args, "0", "", "", 0)
+		h.putHold, h.holdTTL, args[10] = 1, holdTTL(ph, m.Now).Milliseconds(), js
 	}
-	args = append(args, flag(m.DeleteHold != ""))
+	if m.DeleteHold != "" {
+		h.deleteHold = 1
+	}
+	if m.RequireHold {
+		h.requireHold = 1
+	}
 
-	// 29 require hold, 30–34 user guard
-	args = append(args, flag(m.RequireHold))
+	// 11–12 the user guard
 	if g := m.User; g != nil {
-		args = append(args, "1", g.UserID, ms(g.Start), ms(g.End), g.Except)
-	} else {
-		args = append(args, "0", "", 0, 0, "")
+		h.guard, h.guardStart, h.guardEnd = 1, ms(g.Start), ms(g.End)
+		args[11], args[12] = g.UserID, g.Except
 	}
+	args[1] = h.encode()
+	args = args[1:] // args[n] above is ARGV[n]; ARGV is 1-based
 
-	// 35… release, then the outbox
+	// 13… release, then the outbox
 	args = append(args, len(m.Release))
 	for _, id := range m.Release {
 		args = append(args, id)

@@ -27,3 +27,28 @@ func BenchmarkCommitArgs(b *testing.B) {
 		}
 	}
 }
+
+// TestCommitHeaderLayout: Redis's struct.unpack with commitHeaderFormat reads back every field encode wrote, in
+// the order the commit script names them.
+func TestCommitHeaderLayout(t *testing.T) {
+	c := newClient(t)
+	h := commitHeader{now: 1767299400123, idem: 1, booking: 0, active: 1, claim: 1, putHold: 0, deleteHold: 1,
+		requireHold: 0, guard: 1, idemTTL: 86400000, expectVersion: 7, end: 1767304800000, claimStart: -5,
+		claimEnd: 1767304800001, claimParty: 12, claimExpires: 0, claimCapacity: 1000000, holdTTL: 87300000,
+		guardStart: 1767299400000, guardEnd: 1767304800002}
+	got, err := c.Eval(tctx(t), "return {struct.unpack('"+commitHeaderFormat+"', ARGV[1])}", nil, h.encode()).Int64Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{h.now, 1, 0, 1, 1, 0, 1, 0, 1, h.idemTTL, h.expectVersion, h.end, h.claimStart, h.claimEnd,
+		int64(h.claimParty), h.claimExpires, int64(h.claimCapacity), h.holdTTL, h.guardStart, h.guardEnd,
+		int64(len(h.encode()) + 1)} // struct.unpack's last value: the next position
+	if len(got) != len(want) {
+		t.Fatalf("unpacked %d values %v, want %d %v", len(got), got, len(want), want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("value %d = %d, want %d", i+1, got[i], want[i])
+		}
+	}
+}

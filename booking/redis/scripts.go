@@ -56,10 +56,13 @@ const noSweep = "999999999999999"
 // ARGV: see commitArgs in commit.go.
 // Reply: {'OK'} | {'REPLAY', recordJSON} | {'VERSION', storedVersion} | {'NOHOLD'} | {'USER'} | {'FULL', peak}.
 const commitSrc = luaHelpers + `
-local now = tonumber(ARGV[1])
+-- ARGV[1]: the header (commitHeader in commit.go); ARGV[2…12]: idempotency value, booking ID, booking record,
+-- user, day, claim ID, claim service, claim member, hold JSON, guard user, guard exception; then counted lists.
+local now, f_idem, f_booking, f_active, f_claim, f_put, f_del, f_req, f_guard, idem_ttl, expect_v, end_ms,
+  cs, ce, cp, cx, ccap, hold_ttl, gs, ge = struct.unpack('` + commitHeaderFormat + `', ARGV[1])
 
 -- 1. idempotency
-if ARGV[2] == '1' then
+if f_idem == 1 then
   local r = redis.call('GET', KEYS[1])
   if r then
     local x, p = string.match(r, '^(%-?%d+)\n()')
@@ -68,9 +71,9 @@ if ARGV[2] == '1' then
 end
 
 -- 2. version
-local bid = ARGV[8]
+local bid = ARGV[3]
 local old = nil
-if ARGV[6] == '1' then
+if f_booking == 1 then
   local m = redis.call('HGET', KEYS[2], bid)
   local v = 0
   if m then
@@ -81,21 +84,21 @@ if ARGV[6] == '1' then
     v, nu, nd = tonumber(sv), tonumber(nu), tonumber(nd)
     old = {u = string.sub(m, p, p + nu - 1), d = string.sub(m, p + nu, p + nu + nd - 1)}
   end
-  if v ~= tonumber(ARGV[7]) then return {'VERSION', tostring(v)} end
+  if v ~= expect_v then return {'VERSION', tostring(v)} end
 end
 
 -- 3. the hold being consumed must be stored
-if ARGV[29] == '1' and (ARGV[28] ~= '1' or redis.call('EXISTS', KEYS[7]) == 0) then return {'NOHOLD'} end
+if f_req == 1 and (f_del ~= 1 or redis.call('EXISTS', KEYS[7]) == 0) then return {'NOHOLD'} end
 
--- 4. the user's other active bookings at this merchant must not overlap [ARGV[32], ARGV[33])
-if ARGV[30] == '1' then
-  local g = ARGV[31]
+-- 4. the user's other active bookings at this merchant must not overlap [gs, ge)
+if f_guard == 1 then
+  local g = ARGV[11]
   local ms = redis.call('ZRANGEBYLEX', KEYS[8], '[u' .. g .. '\0', '(u' .. g .. '\1')
   if #ms > 0 then
     local ids = {}
     for j = 1, #ms do ids[j] = string.sub(ms[j], #g + 3) end
     local recs = hmget(KEYS[2], ids)
-    local gs, ge, except = tonumber(ARGV[32]), tonumber(ARGV[33]), ARGV[34]
+    local except = ARGV[12]
     for j = 1, #ids do
       if recs[j] and ids[j] ~= except then
         local s, e, a = string.match(recs[j], '^%d+ %d+ %d+ (%-?%d+) (%-?%d+) ([01])\n')
@@ -106,11 +109,10 @@ if ARGV[30] == '1' then
 end
 
 -- 5. capacity (check only; writes follow)
-local claim = ARGV[15] == '1'
-local cid, csvc, cs, ce, cp, cx, ccap, maxdur, oldm, sweepAt
+local claim = f_claim == 1
+local cid, csvc, maxdur, oldm, sweepAt
 if claim then
-  cid, csvc = ARGV[16], ARGV[17]
-  cs, ce, cp, cx, ccap = tonumber(ARGV[18]), tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21]), tonumber(ARGV[22])
+  cid, csvc = ARGV[7], ARGV[8]
   -- one read: the longest allocation, the allocation being replaced (if any), and the sweep bound (no hold in
   -- ax expires before #sweep; absent: unknown)
   local r = redis.call('HMGET', KEYS[4], '#maxdur', cid, '#sweep')
@@ -123,7 +125,7 @@ if claim then
     covered = osvc == csvc and (ox == 0 or now < ox) and os <= cs and oe >= ce and op >= cp
   end
   local members = {}
-  if not covered then members = redis.call('ZRANGEBYSCORE', KEYS[3], cs - maxdur - 2, '(' .. ARGV[19]) end
+  if not covered then members = redis.call('ZRANGEBYSCORE', KEYS[3], cs - maxdur - 2, '(' .. ce) end
   -- The claim's own allocation is the member oldm (al and ad are written together), so it is skipped by
   -- comparing members (interned strings: a pointer compare). First the plain sum of the parties that overlap
   -- the claim: when it fits, so does the peak, and nothing more is needed.
@@ -174,13 +176,13 @@ if claim then
 end
 
 -- every check passed: write.
-local i = 35
+local i = 13
 if claim then
   local fields = {} -- written to ad in one HSET
   if now >= sweepAt then
     -- sweep holds no longer live at now (bounded; the peak above ignores the rest), then move the bound to
     -- the earliest expiry left
-    local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+    local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 1000)
     if #expired > 0 then
       remove_allocs(KEYS[3], KEYS[4], KEYS[5], expired)
       for j = 1, #expired do
@@ -195,19 +197,19 @@ if claim then
   end
   if cx ~= 0 and cx < sweepAt then
     fields[#fields + 1] = '#sweep'
-    fields[#fields + 1] = ARGV[21]
+    fields[#fields + 1] = cx
   end
   -- replace the claim's own allocation: HSET and ZADD overwrite, so only a different old member and an
   -- expiry entry that the new allocation does not have need removing
-  local newm = ARGV[23]
+  local newm = ARGV[9]
   if oldm ~= newm then
     if oldm then redis.call('ZREM', KEYS[3], oldm) end
-    redis.call('ZADD', KEYS[3], ARGV[18], newm)
+    redis.call('ZADD', KEYS[3], cs, newm)
     fields[#fields + 1] = cid
     fields[#fields + 1] = newm
   end
   if cx ~= 0 then
-    redis.call('ZADD', KEYS[5], ARGV[21], cid)
+    redis.call('ZADD', KEYS[5], cx, cid)
   elseif oldm then
     local _, _, _, x = parse_alloc(oldm)
     if x ~= 0 then redis.call('ZREM', KEYS[5], cid) end
@@ -230,12 +232,12 @@ if nrel > 0 then
 end
 
 -- 7. holds
-if ARGV[24] == '1' then redis.call('SET', KEYS[6], ARGV[26], 'PX', ARGV[27]) end
-if ARGV[28] == '1' then redis.call('DEL', KEYS[7]) end
+if f_put == 1 then redis.call('SET', KEYS[6], ARGV[10], 'PX', hold_ttl) end
+if f_del == 1 then redis.call('DEL', KEYS[7]) end
 
 -- 8. booking and its indexes
-if ARGV[6] == '1' then
-  local user, day = ARGV[11], ARGV[12]
+if f_booking == 1 then
+  local user, day = ARGV[5], ARGV[6]
   -- the user and day index members live in one lexicographic ZSET: "u<user>\0<id>", "d<day>\0<id>"
   if old then
     local gone = {}
@@ -243,14 +245,14 @@ if ARGV[6] == '1' then
     if old.d ~= day then gone[#gone + 1] = 'd' .. old.d .. '\0' .. bid end
     if #gone > 0 then redis.call('ZREM', KEYS[8], unpack(gone)) end
   end
-  redis.call('HSET', KEYS[2], bid, ARGV[9])
+  redis.call('HSET', KEYS[2], bid, ARGV[4])
   if user ~= '' then
     redis.call('ZADD', KEYS[8], 0, 'u' .. user .. '\0' .. bid, 0, 'd' .. day .. '\0' .. bid)
   else
     redis.call('ZADD', KEYS[8], 0, 'd' .. day .. '\0' .. bid)
   end
-  if ARGV[14] == '1' then
-    redis.call('ZADD', KEYS[9], ARGV[13], bid)
+  if f_active == 1 then
+    redis.call('ZADD', KEYS[9], end_ms, bid)
   else
     redis.call('ZREM', KEYS[9], bid)
   end
@@ -271,8 +273,8 @@ for j = 1, nout do
 end
 
 -- 1. the idempotency record, written with the rest
-if ARGV[2] == '1' then
-  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[4])
+if f_idem == 1 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', idem_ttl)
 end
 
 -- 10. the registry outside the merchant's slot (single Redis only: on Cluster Go writes it before the script)
