@@ -509,6 +509,15 @@ func (c *Conv) ConversationID() string {
 	return ""
 }
 
+// TurnID returns an id of this webhook call that a re-sent call repeats: Dialogflow's responseId, unique to
+// each turn. It is empty for the Actions SDK envelope, which has no such id.
+func (c *Conv) TurnID() string {
+	if c.df != nil {
+		return c.df.ResponseID
+	}
+	return ""
+}
+
 // UserID returns the Assistant's user id when the request carries one (payload.user.userId, deprecated by
 // Google and usually absent). Keep a stable anonymous id in UserStorage instead.
 func (c *Conv) UserID() string {

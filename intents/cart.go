@@ -41,6 +41,11 @@ type Cart struct {
 	// Attempt counts the holds placed in this conversation; it keeps hold idempotency keys unique per attempt
 	// while a retried webhook call (same conversation data) repeats the same key.
 	Attempt int `json:"attempt,omitempty"`
+	// Ref is the turn id (Dialogflow's responseId) of the turn that placed the conversation data's first hold;
+	// it is part of hold idempotency keys too. Dialogflow drops the conversation data after about 20 idle
+	// minutes while the session, which is the conversation id off the Assistant, goes on: Attempt then starts
+	// over, and without Ref a new hold would reuse an earlier hold's key (idempotency records last 24 hours).
+	Ref string `json:"ref,omitempty"`
 	// Slots are the start times offered as alternatives (RFC 3339), in the order offered.
 	Slots []string `json:"slots,omitempty"`
 	// Name and Phone are collected where there is no Assistant transaction (the console, other channels).

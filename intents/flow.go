@@ -50,7 +50,8 @@ type turn struct {
 	params      map[string]any
 	query       string
 	convID      string
-	transacting bool // the surface can run Assistant transactions
+	turnID      string // repeated by a re-sent webhook call
+	transacting bool   // the surface can run Assistant transactions
 	screen      bool
 	reqResult   string         // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
 	decision    string         // TRANSACTION_DECISION_VALUE transactionDecision
@@ -177,7 +178,7 @@ func (f *flow) welcome(t *turn) {
 				slog.String("error", err.Error()))
 		}
 	}
-	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt}
+	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt, Ref: t.cart.Ref}
 	t.say(MsgWelcome, f.args(t))
 	t.reprompt(MsgWelcomeReprompt, f.args(t))
 	f.menuChips(t, MsgChipList, MsgChipCancel)
@@ -239,7 +240,7 @@ func (f *flow) start(t *turn) {
 		}
 	}
 	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
-		Name: t.cart.Name, Phone: t.cart.Phone}
+		Ref: t.cart.Ref, Name: t.cart.Name, Phone: t.cart.Phone}
 	f.begin(t)
 }
 
@@ -891,13 +892,16 @@ func (f *flow) hold(t *turn, sv *booking.Service, start time.Time) {
 		f.unavailable(t, err)
 		return
 	}
+	if t.cart.Ref == "" {
+		t.cart.Ref = t.turnID
+	}
 	h, err := f.core.PlaceHold(t.ctx, booking.HoldRequest{
 		MerchantID:     f.merchant.ID,
 		ServiceID:      sv.ID,
 		Start:          start,
 		PartySize:      t.cart.PartySize,
 		UserID:         uid,
-		IdempotencyKey: key("hold", t.convID, strconv.Itoa(t.cart.Attempt)),
+		IdempotencyKey: key("hold", t.convID, t.cart.Ref, strconv.Itoa(t.cart.Attempt)),
 	})
 	if err != nil {
 		f.refuse(t, sv, start, err)

@@ -82,6 +82,9 @@ type Turn struct {
 	Prefill []Prefill `json:"prefill,omitempty"`
 	// NewConversation starts a new conversation (new id, no contexts) for the same user before the turn.
 	NewConversation bool `json:"newConversation,omitempty"`
+	// DropContexts drops every context before the turn, as Dialogflow does once they outlive their lifespan
+	// (about 20 idle minutes), while the session and conversation id stay the same.
+	DropContexts bool `json:"dropContexts,omitempty"`
 	// Retry sends the previous request again, as Dialogflow does when a webhook call times out; the response
 	// must be the same.
 	Retry bool `json:"retry,omitempty"`
@@ -358,6 +361,7 @@ func (e *env) newConversation() {
 // run plays the transcript and returns each turn's response (indented JSON).
 func (e *env) run(t *testing.T, tr *Transcript) []json.RawMessage {
 	out := make([]json.RawMessage, len(tr.Turns))
+	personal := personalData(t, tr)
 	for i, turn := range tr.Turns {
 		e.turnN = i + 1
 		label := fmt.Sprintf("turn %d (%s %q)", i+1, turn.Intent, turn.Say)
@@ -370,6 +374,10 @@ func (e *env) run(t *testing.T, tr *Transcript) []json.RawMessage {
 		}
 		if turn.NewConversation {
 			e.newConversation()
+		}
+		if turn.DropContexts {
+			e.contexts = map[string]json.RawMessage{}
+			e.lifespan = map[string]int{}
 		}
 		for _, p := range turn.Prefill {
 			e.prefill(t, label, p)
@@ -449,8 +457,43 @@ func (e *env) run(t *testing.T, tr *Transcript) []json.RawMessage {
 				t.Errorf("%s: response differs\n got: %s\nwant: %s\n%s", label, compact(resp), compact(turn.Response), diffJSON(resp, turn.Response))
 			}
 		}
-		if strings.Contains(e.logs.String(), "@example.com") || strings.Contains(e.logs.String(), "Jane") {
-			t.Fatalf("%s: personal data in the logs:\n%s", label, e.logs.String())
+		logs := e.logs.String()
+		for _, p := range append(personal, "@example.com") {
+			if strings.Contains(logs, p) {
+				t.Fatalf("%s: personal data (%q) in the logs:\n%s", label, p, logs)
+			}
+		}
+	}
+	return out
+}
+
+// personalData returns the names, phone numbers and emails a transcript's users give, which the service must
+// never log.
+func personalData(t *testing.T, tr *Transcript) []string {
+	var out []string
+	add := func(v any) {
+		switch v := v.(type) {
+		case string:
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
+			}
+		case map[string]any: // @sys.person: {"name": "…"}
+			if s, ok := v["name"].(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	for _, turn := range tr.Turns {
+		add(turn.Params["name"])
+		add(turn.Params["phone"])
+		if len(turn.Buyer) > 0 {
+			var buyer map[string]any
+			if err := json.Unmarshal(turn.Buyer, &buyer); err != nil {
+				t.Fatalf("buyer: %v", err)
+			}
+			for _, k := range []string{"displayName", "firstName", "lastName", "email", "phoneNumber"} {
+				add(buyer[k])
+			}
 		}
 	}
 	return out
