@@ -394,6 +394,8 @@ func (f *flow) accept(t *turn) {
 		}
 		t.cart.Stage = StageIdle
 		t.say(MsgDecisionUnknown, nil)
+		// No receipt: the order is not the one this conversation proposed, and its merchantOrderId may name
+		// another order (a REJECTED receipt would then speak for that one).
 		t.reply.close = true
 		return
 	}
@@ -458,7 +460,8 @@ func (f *flow) booked(t *turn, b booking.Booking, confirmed, pending MsgID) {
 	t.reply.close = true
 }
 
-// confirmFailed explains why a hold could not become a booking.
+// confirmFailed explains why a hold could not become a booking. The accepted order gets its receipt, REJECTED,
+// whatever the conversation offers next.
 func (f *flow) confirmFailed(t *turn, err error) {
 	switch booking.CodeOf(err) {
 	case booking.CodeHoldExpired, booking.CodeSlotUnavailable, booking.CodeNotFound:
@@ -470,9 +473,10 @@ func (f *flow) confirmFailed(t *turn, err error) {
 			t.cart.Stage = StageAssembling
 			t.say(MsgHoldLost, nil)
 			f.advance(t)
-			return
+		} else {
+			f.alternatives(t, start, []string{t.msg.Say(MsgHoldLost, nil)})
 		}
-		f.alternatives(t, start, []string{t.msg.Say(MsgHoldLost, nil)})
+		f.decline(t)
 	case booking.CodeSlotAlreadyBookedByUser:
 		t.cart.HoldID = ""
 		t.cart.Stage = StageIdle
@@ -482,9 +486,22 @@ func (f *flow) confirmFailed(t *turn, err error) {
 		t.say(MsgAlreadyBooked, args)
 		t.say(MsgAnythingElse, nil)
 		t.chips(MsgChipList, MsgChipNoThanks)
+		f.decline(t)
 	default:
 		f.unavailable(t, err)
 	}
+}
+
+// decline adds the receipt of an accepted order that will not be booked: the order as accepted, REJECTED (the
+// status for an order the integrator declines). Google gets an answer to every ORDER_ACCEPTED, and the order
+// does not stay pending in the user's order history.
+func (f *flow) decline(t *turn) {
+	if t.accepted == nil || t.accepted.MerchantOrderID == "" || len(t.reply.speech) == 0 {
+		return
+	}
+	_, label := orders.StatusOf(booking.StatusRejected)
+	snap := orderv3.Snapshot(orders.Rejected(*t.accepted, f.now()), label)
+	t.reply.receipt = &snap
 }
 
 // contact collects the name and phone number where there is no Assistant transaction.

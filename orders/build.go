@@ -2,6 +2,7 @@ package orders
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -146,6 +147,32 @@ func build(m *booking.Merchant, s *booking.Service, in orderInput) orderv3.Order
 	}
 	if m.Phone != "" {
 		o.TransactionMerchant.PhoneNumbers = []orderv3.PhoneNumber{{E164PhoneNumber: telNumber(m.Phone)}}
+	}
+	return o
+}
+
+// Rejected returns the accepted order as the receipt reports it when it cannot be booked after all (the hold
+// expired and its time was taken, or the order is not one this service proposed): every reservation line item
+// REJECTED with its label and no confirmation code, lastUpdateTime at. The accepted order is copied, never
+// modified. An accepted order must get a receipt; REJECTED is the status for an order the integrator declines.
+func Rejected(accepted orderv3.Order, at time.Time) orderv3.Order {
+	status, label := StatusOf(booking.StatusRejected)
+	o := accepted
+	o.LastUpdateTime = orderv3.TimestampOf(at.UTC())
+	if o.CreateTime.IsZero() {
+		o.CreateTime = o.LastUpdateTime
+	}
+	if accepted.Contents != nil {
+		contents := *accepted.Contents
+		contents.LineItems = slices.Clone(accepted.Contents.LineItems)
+		for i := range contents.LineItems {
+			if r := contents.LineItems[i].Reservation; r != nil {
+				rr := *r
+				rr.Status, rr.UserVisibleStatusLabel, rr.ConfirmationCode = status, label, ""
+				contents.LineItems[i].Reservation = &rr
+			}
+		}
+		o.Contents = &contents
 	}
 	return o
 }

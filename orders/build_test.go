@@ -2,6 +2,7 @@ package orders
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +239,38 @@ func TestSnapshotAndEcho(t *testing.T) {
 	}
 	if back.Order.GoogleOrderID != "G-123" || string(back.Order.Extra["newGoogleField"]) != `{"a":1}` {
 		t.Errorf("receipt did not survive encoding: %s", out)
+	}
+}
+
+func TestRejected(t *testing.T) {
+	m, s := sampleMerchant(t)
+	h := booking.Hold{ID: "h1", Start: time.Date(2026, 5, 3, 2, 0, 0, 0, time.UTC), PartySize: 2,
+		CreatedAt: time.Date(2026, 5, 1, 16, 0, 0, 0, time.UTC)}
+	raw, _ := json.Marshal(FromHold(m, s, h))
+	var accepted orderv3.Order
+	if err := json.Unmarshal(raw, &accepted); err != nil {
+		t.Fatal(err)
+	}
+	accepted.GoogleOrderID = "G-123"
+	accepted.BuyerInfo = &orderv3.UserInfo{DisplayName: "Jane Doe", Email: "jane@example.com"}
+	accepted.Extra = map[string]json.RawMessage{"newGoogleField": json.RawMessage(`{"a":1}`)}
+	accepted.Contents.LineItems[0].Reservation.ConfirmationCode = "SHOULD-GO"
+	before, _ := json.Marshal(accepted)
+
+	at := time.Date(2026, 5, 1, 16, 20, 0, 0, time.FixedZone("PDT", -7*3600))
+	receipt := orderv3.Snapshot(Rejected(accepted, at), "Reservation declined")
+	if err := receipt.Validate(); err != nil {
+		t.Fatalf("receipt invalid: %v", err)
+	}
+	got, _ := json.Marshal(receipt.Order)
+	// The accepted order, echoed, with the reservation REJECTED, no code, and the new lastUpdateTime.
+	want := strings.NewReplacer(
+		`"status":"PENDING","userVisibleStatusLabel":"Reservation pending"`, `"status":"REJECTED","userVisibleStatusLabel":"Reservation declined"`,
+		`"confirmationCode":"SHOULD-GO",`, ``,
+		`"lastUpdateTime":"2026-05-01T16:00:00Z"`, `"lastUpdateTime":"2026-05-01T23:20:00Z"`,
+	).Replace(string(before))
+	jsontest.Equal(t, []byte(want), got)
+	if after, _ := json.Marshal(accepted); string(after) != string(before) {
+		t.Errorf("Rejected modified the accepted order:\n%s\n%s", before, after)
 	}
 }
