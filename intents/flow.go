@@ -695,7 +695,14 @@ func (f *flow) cancel(t *turn) {
 }
 
 // cancelChoose takes the choice among the offered reservations: an id from the list, or a spoken day/time.
+// The choices come back in the conversation data, which the request carries: only the user's own bookings are
+// read back.
 func (f *flow) cancelChoose(t *turn, id string) {
+	uid, err := t.userID()
+	if err != nil {
+		f.unavailable(t, err)
+		return
+	}
 	var bs []booking.Booking
 	for _, cid := range t.cart.Choices {
 		if id != "" && cid != id {
@@ -709,7 +716,7 @@ func (f *flow) cancelChoose(t *turn, id string) {
 			f.unavailable(t, err)
 			return
 		}
-		if b.Active() {
+		if b.Active() && b.Customer.UserID == uid {
 			bs = append(bs, b)
 		}
 	}

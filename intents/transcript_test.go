@@ -88,6 +88,9 @@ type Turn struct {
 	// Retry sends the previous request again, as Dialogflow does when a webhook call times out; the response
 	// must be the same.
 	Retry bool `json:"retry,omitempty"`
+	// Cart sets members of the cart the request carries back in the conversation data, as a client tampering
+	// with it could.
+	Cart map[string]any `json:"cart,omitempty"`
 	// Fault makes the store "block" or "error" from this turn on ("none" heals it).
 	Fault string `json:"fault,omitempty"`
 	// Within is the longest the answer may take ("2s").
@@ -467,6 +470,32 @@ func (e *env) run(t *testing.T, tr *Transcript) []json.RawMessage {
 	return out
 }
 
+// tamper sets members of the cart in the conversation data the next request carries.
+func (e *env) tamper(t *testing.T, label string, members map[string]any) {
+	name := e.session + "/contexts/_actions_on_google"
+	ctx := map[string]any{"name": name, "lifespanCount": 99, "parameters": map[string]any{"data": "{}"}}
+	if raw, ok := e.contexts[name]; ok {
+		if err := json.Unmarshal(raw, &ctx); err != nil {
+			t.Fatalf("%s: context: %v", label, err)
+		}
+	}
+	params, _ := ctx["parameters"].(map[string]any)
+	var data map[string]map[string]any
+	if err := json.Unmarshal([]byte(params["data"].(string)), &data); err != nil {
+		t.Fatalf("%s: conversation data: %v", label, err)
+	}
+	if data["cart"] == nil {
+		data = map[string]map[string]any{"cart": {}}
+	}
+	for k, v := range members {
+		data["cart"][k] = v
+	}
+	b, _ := json.Marshal(data)
+	params["data"] = string(b)
+	raw, _ := json.Marshal(ctx)
+	e.contexts[name] = raw
+}
+
 // personalData returns the names, phone numbers and emails a transcript's users give, which the service must
 // never log.
 func personalData(t *testing.T, tr *Transcript) []string {
@@ -594,6 +623,9 @@ func (e *env) request(t *testing.T, label, surface string, turn Turn) []byte {
 	params := turn.Params
 	if params == nil {
 		params = map[string]any{}
+	}
+	if turn.Cart != nil {
+		e.tamper(t, label, turn.Cart)
 	}
 	var contexts []json.RawMessage
 	names := make([]string, 0, len(e.contexts))
