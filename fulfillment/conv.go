@@ -477,7 +477,8 @@ func (c *Conv) HasWebBrowser() bool { return c.HasCapability(CapabilityWebBrowse
 // CanTransact reports whether the turn came from an Assistant surface, where the transaction helpers
 // (requirements check, order proposal, receipts) exist. It is false for the Dialogflow console and other
 // Dialogflow channels, whose payload is empty or has no surface: those get a spoken or typed confirmation flow.
-// A voice-only Assistant surface can transact: the requirements check hands the user off to their phone.
+// Google lets a voice-only Assistant surface transact (the requirements check hands the user off to their
+// phone); whether to do so is the caller's choice (package intents also requires a screen).
 func (c *Conv) CanTransact() bool {
 	return c.app != nil && c.app.Surface != nil && len(c.app.Surface.Capabilities) > 0
 }

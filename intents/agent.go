@@ -273,9 +273,10 @@ func withWebhook(data []byte, opts ExportOptions) ([]byte, error) {
 		headers[k] = v
 	}
 	hook["url"] = opts.WebhookURL
+	// Basic credentials travel only as the Authorization header: the export has no password member, and a
+	// username without one could make the console send a Basic header of its own.
 	hook["username"] = ""
 	if opts.BasicUser != "" {
-		hook["username"] = opts.BasicUser
 		headers["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.BasicUser+":"+opts.BasicPassword))
 	}
 	hook["headers"] = headers

@@ -104,7 +104,8 @@ func agentCommand(_ context.Context, args []string, lookupEnv func(string) (stri
 	return 0
 }
 
-// writeFileAtomic writes data to a temporary file next to path and renames it into place.
+// writeFileAtomic writes data to a temporary file next to path and renames it into place, readable by its owner
+// only (the agent zip holds the webhook's credentials).
 func writeFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".agent-*.zip")
 	if err != nil {
@@ -120,7 +121,7 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("close: %w", err)
 	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("chmod: %w", err)
 	}

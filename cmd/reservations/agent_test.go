@@ -73,6 +73,10 @@ func TestAgentCommand(t *testing.T) {
 				if data, err = os.ReadFile(out); err != nil {
 					t.Fatal(err)
 				}
+				// The zip holds the webhook's credentials: only its owner may read it.
+				if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v (%v), want 0600", out, fi.Mode().Perm(), err)
+				}
 			}
 			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
