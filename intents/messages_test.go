@@ -1,6 +1,11 @@
 package intents
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,10 +38,59 @@ func TestMessagesSayAndFormat(t *testing.T) {
 	}
 }
 
+// TestEveryMessageHasEnglishText reads every MsgID constant declared in the package's source and checks that the
+// English catalog has a text for it (a missing one would be said as its id), and that the catalog has no text
+// without a constant.
 func TestEveryMessageHasEnglishText(t *testing.T) {
-	for id, text := range english.texts {
-		if strings.TrimSpace(text) == "" {
-			t.Errorf("message %q is empty", id)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	declared := map[MsgID]string{} // value → constant name
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "MsgID" {
+					continue
+				}
+				for i, name := range vs.Names {
+					lit, ok := vs.Values[i].(*ast.BasicLit)
+					if !ok {
+						t.Fatalf("%s: not a string literal", name.Name)
+					}
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					declared[MsgID(v)] = name.Name
+				}
+			}
+		}
+	}
+	if len(declared) < 50 {
+		t.Fatalf("found only %d MsgID constants: the parse missed them", len(declared))
+	}
+	for id, name := range declared {
+		if strings.TrimSpace(english.texts[id]) == "" {
+			t.Errorf("%s (%q) has no English text", name, id)
+		}
+	}
+	for id := range english.texts {
+		if _, ok := declared[id]; !ok {
+			t.Errorf("English text %q has no MsgID constant", id)
 		}
 	}
 }
