@@ -879,8 +879,11 @@ func (f *flow) advance(t *turn) {
 			return
 		}
 		t.cart.Stage = StageAssembling
-		t.say(MsgAskTime, Args{"first": t.msg.Clock(ss[0].first), "last": t.msg.Clock(ss[len(ss)-1].last)})
+		args := f.args(t)
+		args["first"], args["last"] = t.msg.Clock(ss[0].first), t.msg.Clock(ss[len(ss)-1].last)
+		t.say(MsgAskTime, args)
 		t.reprompt(MsgAskTimeReprompt, nil)
+		f.timeChips(t, sv, ss)
 		return
 	}
 	t.cart.Time = eveningClock(m, sv, t.cart.Date, t.cart.Time)
@@ -895,6 +898,12 @@ func (f *flow) advance(t *turn) {
 		t.cart.Stage = StageAssembling
 		t.say(MsgPast, Args{"when": t.msg.When(start)})
 		t.reprompt(MsgAskTimeReprompt, nil)
+		if ss := seatings(m, sv, start); len(ss) > 0 {
+			f.timeChips(t, sv, ss)
+		}
+		if len(t.reply.chips) == 0 {
+			t.chips(MsgChipTomorrow, MsgChipOtherDay) // nothing left today
+		}
 		return
 	}
 	err := f.core.Check(t.ctx, m.ID, sv.ID, start, t.cart.PartySize)
@@ -970,6 +979,7 @@ func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) 
 		args["days"] = strconv.Itoa(int(m.Policy.MaxLead.D() / (24 * time.Hour)))
 		t.say(MsgTooFar, args)
 		t.reprompt(MsgAskDateReprompt, nil)
+		t.chips(MsgChipToday, MsgChipTomorrow)
 	case be.Code == booking.CodeSlotUnavailable && be.Field == "too_soon":
 		f.alternatives(t, start, []string{t.msg.Say(MsgTooSoon, Args{"lead": t.msg.Duration(m.Policy.MinLead.D())})})
 	case be.Code == booking.CodeSlotUnavailable && be.Field == "closed":
@@ -1034,6 +1044,36 @@ func (f *flow) alternatives(t *turn, start time.Time, lead []string) {
 	}
 	t.cart.Stage = StageChooseSlot
 	f.offer(t, start)
+}
+
+// maxTimeChips is how many free start times the time question suggests.
+const maxTimeChips = 3
+
+// timeChips suggests up to maxTimeChips free start times of the day whose opening periods are ss, around the
+// middle of its opening hours, in time order. Chips are only a suggestion: when the lookup fails the question
+// goes without them.
+func (f *flow) timeChips(t *turn, sv *booking.Service, ss []seating) {
+	party := t.cart.PartySize
+	if party == 0 {
+		party = sv.MinParty
+	}
+	first, last := ss[0].first, ss[len(ss)-1].last
+	slots, err := f.core.Nearest(t.ctx, f.merchant.ID, sv.ID, first.Add(last.Sub(first)/2), party, maxTimeChips)
+	if err != nil {
+		if booking.CodeOf(err) == "" {
+			f.log.LogAttrs(t.ctx, slog.LevelWarn, "suggesting start times failed; asking without chips",
+				slog.String("error", err.Error()))
+		}
+		return
+	}
+	slices.SortFunc(slots, func(a, b booking.Slot) int { return a.Start.Compare(b.Start) })
+	loc := merchantLoc(f.merchant)
+	day := first.In(loc).Format(time.DateOnly)
+	for _, s := range slots {
+		if st := s.Start.In(loc); st.Format(time.DateOnly) == day && !st.Before(f.now()) {
+			t.reply.chips = append(t.reply.chips, t.msg.Clock(st))
+		}
+	}
 }
 
 // offer presents the offered slots: spoken, and as a list on screens (chips when there is only one).

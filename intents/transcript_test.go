@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -460,6 +461,9 @@ func (e *env) run(t *testing.T, tr *Transcript) []json.RawMessage {
 				t.Errorf("%s: response differs\n got: %s\nwant: %s\n%s", label, compact(resp), compact(turn.Response), diffJSON(resp, turn.Response))
 			}
 		}
+		if m := placeholder.Find(resp); m != nil {
+			t.Errorf("%s: an unfilled placeholder %s in the answer: %s", label, m, resp)
+		}
 		logs := e.logs.String()
 		for _, p := range append(personal, "@example.com") {
 			if strings.Contains(logs, p) {
@@ -495,6 +499,9 @@ func (e *env) tamper(t *testing.T, label string, members map[string]any) {
 	raw, _ := json.Marshal(ctx)
 	e.contexts[name] = raw
 }
+
+// placeholder matches a message catalog placeholder ("{merchant}") left in an answer.
+var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
 
 // personalData returns the names, phone numbers and emails a transcript's users give, which the service must
 // never log.
