@@ -75,6 +75,32 @@ func (m *Merchant) startTimes(s *Service, dur time.Duration, from, to time.Time)
 	return slices.CompactFunc(out, time.Time.Equal)
 }
 
+// Seating is one opening of a merchant as guests hear it: the first and the last start time of a service in it,
+// in the merchant's time zone.
+type Seating struct{ First, Last time.Time }
+
+// Seatings returns the openings that begin on the merchant-local date of day, each as the first and the last
+// start time the service has in it (every Interval from the opening while the service's Duration still ends by
+// the close), sorted. It is nil when the merchant is closed that date or the service fits in none of its
+// openings. The conversation explains opening hours with it; availability uses the same grid.
+func (m *Merchant) Seatings(s *Service, day time.Time) []Seating {
+	loc := m.loc()
+	date := day.In(loc).Format(time.DateOnly)
+	step, dur := s.Interval.D(), s.Duration.D()
+	if step <= 0 || dur <= 0 {
+		return nil
+	}
+	var out []Seating
+	for _, p := range m.periods(day, day) {
+		if p.open.In(loc).Format(time.DateOnly) != date || p.open.Add(dur).After(p.close) {
+			continue // the previous day's opening, or too short for the service
+		}
+		n := p.close.Sub(p.open.Add(dur)) / step
+		out = append(out, Seating{First: p.open.In(loc), Last: p.open.Add(n * step).In(loc)})
+	}
+	return out
+}
+
 // onGrid reports whether start is a start time of the service for a booking of length dur.
 func (m *Merchant) onGrid(s *Service, dur time.Duration, start time.Time) bool {
 	return len(m.startTimes(s, dur, start, start.Add(time.Nanosecond))) == 1

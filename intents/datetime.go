@@ -74,15 +74,6 @@ func splitClock(clock string) (int, int, bool) {
 	return h, m, true
 }
 
-// minutesOf parses "HH:MM" (also "24:00") into minutes after midnight.
-func minutesOf(hhmm string) (int, bool) {
-	if hhmm == "24:00" {
-		return 24 * 60, true
-	}
-	h, m, ok := splitClock(hhmm)
-	return h*60 + m, ok
-}
-
 // clockAt returns the time of day given in minutes after midnight on the date of day, in day's location.
 func clockAt(day time.Time, minutes int) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), 0, minutes, 0, 0, day.Location())

@@ -880,7 +880,7 @@ func (f *flow) advance(t *turn) {
 		}
 		t.cart.Stage = StageAssembling
 		args := f.args(t)
-		args["first"], args["last"] = t.msg.Clock(ss[0].first), t.msg.Clock(ss[len(ss)-1].last)
+		args["first"], args["last"] = t.msg.Clock(ss[0].First), t.msg.Clock(ss[len(ss)-1].Last)
 		t.say(MsgAskTime, args)
 		t.reprompt(MsgAskTimeReprompt, nil)
 		f.timeChips(t, sv, ss)
@@ -989,8 +989,8 @@ func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) 
 			return
 		}
 		args["weekdays"] = t.msg.Weekdays(start.In(merchantLoc(m)).Weekday())
-		args["first"] = t.msg.Clock(ss[0].first)
-		args["last"] = t.msg.Clock(ss[len(ss)-1].last)
+		args["first"] = t.msg.Clock(ss[0].First)
+		args["last"] = t.msg.Clock(ss[len(ss)-1].Last)
 		f.alternatives(t, start, []string{t.msg.Say(MsgClosedHours, args)})
 	case be.Code == booking.CodeSlotUnavailable:
 		f.alternatives(t, start, []string{t.msg.Say(MsgFull, Args{"when": t.msg.When(start)})})
@@ -1052,12 +1052,12 @@ const maxTimeChips = 3
 // timeChips suggests up to maxTimeChips free start times of the day whose opening periods are ss, around the
 // middle of its opening hours, in time order. Chips are only a suggestion: when the lookup fails the question
 // goes without them.
-func (f *flow) timeChips(t *turn, sv *booking.Service, ss []seating) {
+func (f *flow) timeChips(t *turn, sv *booking.Service, ss []booking.Seating) {
 	party := t.cart.PartySize
 	if party == 0 {
 		party = sv.MinParty
 	}
-	first, last := ss[0].first, ss[len(ss)-1].last
+	first, last := ss[0].First, ss[len(ss)-1].Last
 	slots, err := f.core.Nearest(t.ctx, f.merchant.ID, sv.ID, first.Add(last.Sub(first)/2), party, maxTimeChips)
 	if err != nil {
 		if booking.CodeOf(err) == "" {

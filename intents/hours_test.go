@@ -18,13 +18,13 @@ func TestSeatingsAndEveningClock(t *testing.T) {
 	day := func(d string) time.Time { t, _ := combine(d, "12:00", loc); return t }
 
 	ss := seatings(m, sv, day("2026-11-23"))
-	if len(ss) != 1 || ss[0].first.Format("15:04") != "17:00" || ss[0].last.Format("15:04") != "20:30" {
+	if len(ss) != 1 || ss[0].First.Format("15:04") != "17:00" || ss[0].Last.Format("15:04") != "20:30" {
 		t.Fatalf("Monday seatings = %+v, want 17:00 to 20:30", ss)
 	}
 	if got := seatings(m, sv, day("2026-12-25")); got != nil {
 		t.Errorf("closed date has seatings %+v", got)
 	}
-	if got := seatings(m, sv, day("2026-11-28")); len(got) != 2 || got[0].first.Format("15:04") != "11:30" || got[0].last.Format("15:04") != "12:30" {
+	if got := seatings(m, sv, day("2026-11-28")); len(got) != 2 || got[0].First.Format("15:04") != "11:30" || got[0].Last.Format("15:04") != "12:30" {
 		t.Errorf("Saturday seatings = %+v, want lunch 11:30–12:30 then dinner", got)
 	}
 
