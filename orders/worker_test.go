@@ -751,3 +751,26 @@ func BenchmarkIdleLatency(b *testing.B) {
 		})
 	}
 }
+
+func TestSendable(t *testing.T) {
+	tests := []struct {
+		name   string
+		source booking.Source
+		order  string
+		kind   booking.ChangeKind
+		want   bool
+	}{
+		{"an Assistant booking's cancellation", booking.SourceAssistant, "G-1", booking.ChangeStatus, true},
+		{"an Assistant booking without a Google order id", booking.SourceAssistant, "", booking.ChangeStatus, true},
+		{"its creation (the receipt showed it)", booking.SourceAssistant, "G-1", booking.ChangeCreated, false},
+		{"a booking made by staff", booking.SourceAdmin, "", booking.ChangeStatus, false},
+		{"a console booking", booking.SourceConversation, "", booking.ChangeStatus, false},
+		{"a Google order id from any source", booking.SourceAdmin, "G-2", booking.ChangeReschedule, true},
+	}
+	for _, tc := range tests {
+		e := booking.OutboxEntry{Kind: tc.kind, Booking: booking.Booking{Source: tc.source, GoogleOrderID: tc.order}}
+		if got := orders.Sendable(e); got != tc.want {
+			t.Errorf("%s: Sendable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
