@@ -18,7 +18,8 @@ import (
 // MaxRequestBytes is the largest request body the App reads (1 MiB); a larger one is answered 413.
 const MaxRequestBytes = 1 << 20
 
-// Apology is what the user hears when a handler fails or its answer cannot be sent.
+// Apology is what the user hears when a handler fails or its answer cannot be sent, unless SetApology gave
+// the words in the user's language.
 const Apology = "Sorry, something went wrong on our side. Please try again in a little while."
 
 // Handler answers one conversation turn through c. An error makes the App answer with a spoken apology that
@@ -31,6 +32,7 @@ type App struct {
 	log      *slog.Logger
 	handlers map[string]Handler
 	fallback Handler
+	apology  func(locale string) string
 }
 
 // NewApp returns an App that logs through logger (nothing when nil).
@@ -45,6 +47,20 @@ func NewApp(logger *slog.Logger) *App {
 // envelope maps AoG intents to (see ActionsSDKIntentName). An Actions SDK turn whose raw AoG intent
 // (actions.intent.TEXT, a custom intent) has a handler of its own goes to that handler first.
 func (a *App) Handle(displayName string, h Handler) { a.handlers[displayName] = h }
+
+// SetApology makes the apology a failed turn answers with come from words, given the user's locale (see
+// Conv.Locale), instead of the English Apology. Call it before serving.
+func (a *App) SetApology(words func(locale string) string) { a.apology = words }
+
+// apologyFor returns the apology in the user's language.
+func (a *App) apologyFor(c *Conv) string {
+	if a.apology != nil {
+		if s := a.apology(c.Locale()); s != "" {
+			return s
+		}
+	}
+	return Apology
+}
 
 // Fallback registers the handler for turns whose intent has no handler (Dialogflow's "Default Fallback
 // Intent" when it is not registered by name, the Actions SDK's actions.intent.TEXT).
@@ -188,7 +204,7 @@ func (a *App) Answer(ctx context.Context, c *Conv) []byte {
 		a.log.LogAttrs(ctx, slog.LevelError, "fulfillment handler failed",
 			slog.String("envelope", c.envelope.String()), slog.String("intent", c.intent),
 			slog.String("error", err.Error()))
-		return c.apologize(Apology)
+		return c.apologize(a.apologyFor(c))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package fulfillment
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -183,6 +184,30 @@ func TestActionsSDKApology(t *testing.T) {
 	assertJSON(t, generic(t, []byte(`{"expectUserResponse":false,"finalResponse":{"richResponse":{"items":[
 		{"simpleResponse":{"textToSpeech":"Sorry, something went wrong on our side. Please try again in a little while."}}]}}}`)),
 		generic(t, w.Body.Bytes()))
+}
+
+// TestSetApology: a failed turn apologizes in the words SetApology gives for the user's locale, and in English
+// when they are empty.
+func TestSetApology(t *testing.T) {
+	tests := []struct {
+		name  string
+		words func(string) string
+		want  string
+	}{
+		{"by locale", func(l string) string { return "Désolé (" + l + ")" }, "Désolé (en-GB)"},
+		{"empty words", func(string) string { return "" }, Apology},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app, _ := newTestApp()
+			app.SetApology(tc.words)
+			app.Fallback(func(context.Context, *Conv) error { return errors.New("boom") })
+			w := post(t, app.ActionsSDK(nil), actionsSDKTurn(t, IntentText, `{"data":{"a":1}}`, ""))
+			want, _ := json.Marshal(map[string]any{"expectUserResponse": false, "finalResponse": map[string]any{
+				"richResponse": map[string]any{"items": []any{map[string]any{"simpleResponse": map[string]any{"textToSpeech": tc.want}}}}}})
+			assertJSON(t, generic(t, want), generic(t, w.Body.Bytes()))
+		})
+	}
 }
 
 // TestDispatch checks which handler each turn reaches, in both envelopes.

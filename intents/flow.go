@@ -37,9 +37,6 @@ const (
 // canTransact is the requirements check result that lets the transaction go on.
 const canTransact = "CAN_TRANSACT"
 
-// assistantGuest is the customer name stored when an accepted order carries neither a name nor an email.
-const assistantGuest = "Google Assistant guest"
-
 // turn is one webhook call as the conversation sees it: what the user said or chose, and the answer being built.
 // The adapter in handlers.go fills it from a *fulfillment.Conv and writes the reply back.
 type turn struct {
@@ -413,7 +410,7 @@ func (f *flow) accept(t *turn) {
 		customer.Name = customer.Email
 	}
 	if customer.Name == "" {
-		customer.Name = assistantGuest
+		customer.Name = t.msg.Say(MsgGuestName, nil) // an accepted order with neither a name nor an email
 	}
 	req := booking.ConfirmRequest{
 		MerchantID:     f.merchant.ID,
@@ -787,7 +784,7 @@ func (f *flow) doCancel(t *turn) {
 	if err == nil {
 		_, err = f.core.Cancel(t.ctx, booking.CancelRequest{
 			BookingID:      id,
-			Reason:         "cancelled by the guest in the conversation",
+			Reason:         t.msg.Say(MsgCancelReason, nil),
 			IdempotencyKey: key("cancel", t.convID, id),
 		})
 	}

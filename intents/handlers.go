@@ -51,8 +51,8 @@ type Deps struct {
 	NewUserID func() string
 }
 
-// Register installs a handler for every intent of the conversation on app, and the fallback for intents it
-// does not know. It fails when deps name no booking core or an unknown merchant.
+// Register installs a handler for every intent of the conversation on app, the fallback for intents it
+// does not know, and the catalog's apology for failed turns. It fails when deps name no booking core or an unknown merchant.
 func Register(app *fulfillment.App, deps Deps) error {
 	hs, err := Handlers(deps)
 	if err != nil {
@@ -62,6 +62,7 @@ func Register(app *fulfillment.App, deps Deps) error {
 		app.Handle(name, h)
 	}
 	app.Fallback(hs[IntentFallback])
+	app.SetApology(func(locale string) string { return MessagesFor(locale).Say(MsgApology, nil) })
 	return nil
 }
 

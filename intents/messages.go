@@ -17,6 +17,9 @@ const (
 	MsgFallback           MsgID = "fallback"
 	MsgFallbackInFlow     MsgID = "fallback.in_flow"
 	MsgUnavailable        MsgID = "unavailable"
+	MsgApology            MsgID = "apology"
+	MsgGuestName          MsgID = "guest.name"
+	MsgCancelReason       MsgID = "cancel.reason"
 	MsgAskParty           MsgID = "ask.party"
 	MsgAskPartyReprompt   MsgID = "ask.party.reprompt"
 	MsgAskDate            MsgID = "ask.date"
@@ -133,6 +136,9 @@ var english = language{
 		MsgFallback:           "Sorry, I didn't get that. I can {book}, tell you about your reservations or cancel one.",
 		MsgFallbackInFlow:     "Sorry, I didn't get that.",
 		MsgUnavailable:        "Sorry, I can't reach the reservation book right now. Please try again in a few minutes.",
+		MsgApology:            "Sorry, something went wrong on our side. Please try again in a little while.",
+		MsgGuestName:          "Google Assistant guest",
+		MsgCancelReason:       "cancelled by the guest in the conversation",
 		MsgAskParty:           "For how many people?",
 		MsgAskPartyReprompt:   "How many people will be joining? For example: four people.",
 		MsgAskDate:            "For which day?",

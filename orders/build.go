@@ -12,34 +12,30 @@ import (
 	"github.com/reservations/reservations/orders/orderv3"
 )
 
-// NoShowLabel is the status label of a booking whose guests did not come. OrderV3 has no no-show status, so
-// booking.StatusNoShow is reported to Google as CANCELLED with this label.
-const NoShowLabel = "No-show"
+// StatusOf maps a booking status to the reservation status Google knows and a user-visible label (≤ 50
+// characters, from the order's words in words.go). PENDING, CONFIRMED, CANCELLED, FULFILLED, REJECTED and
+// CHANGE_REQUESTED map to themselves; NO_SHOW maps to CANCELLED labelled "No-show" (OrderV3 has no no-show
+// status); anything else to PENDING.
+func StatusOf(s booking.Status) (orderv3.ReservationStatus, string) {
+	label := english.label(s)
+	switch s {
+	case booking.StatusConfirmed:
+		return orderv3.ReservationConfirmed, label
+	case booking.StatusCancelled, booking.StatusNoShow:
+		return orderv3.ReservationCancelled, label
+	case booking.StatusFulfilled:
+		return orderv3.ReservationFulfilled, label
+	case booking.StatusRejected:
+		return orderv3.ReservationRejected, label
+	case booking.StatusChangeRequested:
+		return orderv3.ReservationChangeRequested, label
+	default:
+		return orderv3.ReservationPending, label
+	}
+}
 
 // shortIDLen is how many characters of a booking id userVisibleOrderId shows when there is no confirmation code.
 const shortIDLen = 8
-
-// StatusOf maps a booking status to the reservation status Google knows and a user-visible label (≤ 50
-// characters). PENDING, CONFIRMED, CANCELLED, FULFILLED, REJECTED and CHANGE_REQUESTED map to themselves;
-// NO_SHOW maps to CANCELLED labelled "No-show"; anything else to PENDING.
-func StatusOf(s booking.Status) (orderv3.ReservationStatus, string) {
-	switch s {
-	case booking.StatusConfirmed:
-		return orderv3.ReservationConfirmed, "Reservation confirmed"
-	case booking.StatusCancelled:
-		return orderv3.ReservationCancelled, "Reservation cancelled"
-	case booking.StatusFulfilled:
-		return orderv3.ReservationFulfilled, "Reservation fulfilled"
-	case booking.StatusRejected:
-		return orderv3.ReservationRejected, "Reservation declined"
-	case booking.StatusChangeRequested:
-		return orderv3.ReservationChangeRequested, "Change requested"
-	case booking.StatusNoShow:
-		return orderv3.ReservationCancelled, NoShowLabel
-	default:
-		return orderv3.ReservationPending, "Reservation pending"
-	}
-}
 
 // FromHold builds the order proposed to the user for a hold (TRANSACTION_DECISION): status PENDING, the hold id
 // as merchantOrderId (confirming the hold makes the booking with the same id, so later updates find the order),
@@ -119,11 +115,11 @@ func build(m *booking.Merchant, s *booking.Service, in orderInput) orderv3.Order
 	}
 	name := s.Name
 	if name == "" {
-		name = "Reservation"
+		name = english.Reservation
 	}
 	desc := s.Description
 	if desc == "" && m.Name != "" {
-		desc = name + " at " + m.Name
+		desc = fill(english.ServiceAt, m.Name, name, "")
 	}
 	o := orderv3.Order{
 		MerchantOrderID:    in.id,
@@ -259,16 +255,17 @@ func merchantLocation(m *booking.Merchant) *orderv3.Location {
 
 func followUpActions(m *booking.Merchant) []orderv3.Action {
 	var acts []orderv3.Action
+	who := orDefault(m.Name, english.Us)
 	if m.URL != "" {
-		acts = append(acts, orderv3.Action{Type: orderv3.ActionViewDetails, Title: "View details",
+		acts = append(acts, orderv3.Action{Type: orderv3.ActionViewDetails, Title: english.ViewDetails,
 			OpenURLAction: &orderv3.OpenURLAction{URL: m.URL}})
 	}
 	if m.Phone != "" {
-		acts = append(acts, orderv3.Action{Type: orderv3.ActionCall, Title: clip("Call "+orDefault(m.Name, "us"), orderv3.MaxActionTitleLen),
+		acts = append(acts, orderv3.Action{Type: orderv3.ActionCall, Title: clip(fill(english.Call, who, "", ""), orderv3.MaxActionTitleLen),
 			OpenURLAction: &orderv3.OpenURLAction{URL: "tel:" + telNumber(m.Phone)}})
 	}
 	if m.Email != "" {
-		acts = append(acts, orderv3.Action{Type: orderv3.ActionEmail, Title: clip("Email "+orDefault(m.Name, "us"), orderv3.MaxActionTitleLen),
+		acts = append(acts, orderv3.Action{Type: orderv3.ActionEmail, Title: clip(fill(english.Email, who, "", ""), orderv3.MaxActionTitleLen),
 			OpenURLAction: &orderv3.OpenURLAction{URL: "mailto:" + m.Email}})
 	}
 	return acts

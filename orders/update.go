@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/orders/orderv3"
@@ -83,9 +82,9 @@ func reasonFor(e booking.OutboxEntry, label string) string {
 	}
 	switch e.Kind {
 	case booking.ChangeReschedule:
-		return "Reservation rescheduled"
+		return english.Rescheduled
 	case booking.ChangePartySize:
-		return "Party size changed"
+		return english.PartySizeChanged
 	default:
 		return label
 	}
@@ -93,39 +92,22 @@ func reasonFor(e booking.OutboxEntry, label string) string {
 
 // notificationFor is the push notification for a change to a status Google notifies about, or nil.
 func notificationFor(m *booking.Merchant, b booking.Booking, status orderv3.ReservationStatus) *orderv3.UserNotification {
-	name := m.Name
-	if name == "" {
-		name = "the restaurant"
+	w := &english
+	name := orDefault(m.Name, w.ThePlace)
+	when := b.Start.In(merchantZone(m)).Format(w.When)
+	note := func(title, text string) *orderv3.UserNotification {
+		return &orderv3.UserNotification{Title: clip(title, orderv3.MaxNotificationTitle),
+			Text: fit(text, name, when, orderv3.MaxNotificationText)}
 	}
-	local := b.Start.In(merchantZone(m))
-	when := local.Format("Mon, Jan 2") + " at " + local.Format("3:04 PM")
 	switch {
 	case b.Status == booking.StatusNoShow:
-		return &orderv3.UserNotification{Title: "Marked as a no-show",
-			Text: fitName("Your reservation at %s on "+when+" was marked as a no-show.", name)}
+		return note(w.NoShowTitle, w.NoShowText)
 	case status == orderv3.ReservationCancelled:
-		return &orderv3.UserNotification{Title: "Reservation cancelled",
-			Text: fitName("Your reservation at %s on "+when+" was cancelled.", name)}
+		return note(w.CancelledTitle, w.CancelledText)
 	case status == orderv3.ReservationFulfilled:
-		return &orderv3.UserNotification{Title: "Thanks for visiting",
-			Text: fitName("We hope you enjoyed your visit to %s.", name)}
+		return note(w.FulfilledTitle, w.FulfilledText)
 	case status == orderv3.ReservationRejected:
-		return &orderv3.UserNotification{Title: "Reservation declined",
-			Text: fitName("%s could not accept your reservation on "+when+".", name)}
+		return note(w.DeclinedTitle, w.DeclinedText)
 	}
 	return nil
-}
-
-// fitName formats format with name, shortening name so the text stays within MaxNotificationText characters.
-func fitName(format, name string) string {
-	text := fmt.Sprintf(format, name)
-	over := utf8.RuneCountInString(text) - orderv3.MaxNotificationText
-	if over <= 0 {
-		return text
-	}
-	keep := utf8.RuneCountInString(name) - over
-	if keep < 2 {
-		keep = 2
-	}
-	return fmt.Sprintf(format, clip(name, keep))
 }
