@@ -257,8 +257,6 @@ func newEnv(t testing.TB, store string, tr *Transcript) *env {
 	if merchantID == "" {
 		merchantID = booking.SampleMerchantID
 	}
-	e := &env{clock: &clock{}, logs: &lockedBuffer{}}
-	e.clock.ns.Store(start.UnixNano())
 	var base booking.Store
 	switch store {
 	case "memory":
@@ -268,6 +266,14 @@ func newEnv(t testing.TB, store string, tr *Transcript) *env {
 	default:
 		t.Fatalf("unknown store %q", store)
 	}
+	return newEnvWith(t, base, start, inv, merchantID)
+}
+
+// newEnvWith is newEnv over the given store, with the clock at start.
+func newEnvWith(t testing.TB, base booking.Store, start time.Time, inv *booking.Inventory, merchantID string) *env {
+	e := &env{clock: &clock{}, logs: &lockedBuffer{}}
+	e.clock.ns.Store(start.UnixNano())
+	var err error
 	e.faults = &faultStore{Store: base}
 	var ids, codes, users atomic.Int64
 	e.core, err = booking.NewService(booking.Config{
