@@ -140,7 +140,7 @@ func TestSpeculativeReadNoScript(t *testing.T) {
 	if !slices.Equal(members, []string{"m1"}) {
 		t.Fatalf("members %v, want [m1]", members)
 	}
-	got, err := decodeBookings(replies[0], func(*booking.Booking) bool { return true }, nil)
+	got, err := s.decodeBookings(replies[0], func(*booking.Booking) bool { return true }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,10 +108,23 @@ func (s *Store) Booking(ctx context.Context, id string) (booking.Booking, error)
 	if js, err = bookingJSON(js); err != nil {
 		return booking.Booking{}, fmt.Errorf("booking/redis: booking: %w", err)
 	}
+	b, err := s.decodeBooking(js)
+	if err != nil {
+		return booking.Booking{}, fmt.Errorf("booking/redis: %w", err)
+	}
+	return b, nil
+}
+
+// decodeBooking decodes a stored booking's JSON, through the Store's cache of decoded bookings.
+func (s *Store) decodeBooking(js string) (booking.Booking, error) {
+	if b, ok := s.decoded.get(js); ok {
+		return b, nil
+	}
 	var b booking.Booking
 	if err := decodeJSON(js, &b); err != nil {
-		return booking.Booking{}, fmt.Errorf("booking/redis: decode booking: %w", err)
+		return booking.Booking{}, fmt.Errorf("decode booking: %w", err)
 	}
+	s.decoded.put(js, b)
 	return b, nil
 }
 
@@ -150,8 +163,8 @@ func decodeJSON(js string, v any) error {
 	return json.Unmarshal(data, v)
 }
 
-// decodeBookings decodes the JSON strings of a script reply, skipping nils.
-func decodeBookings(reply any, keep func(*booking.Booking) bool, out []booking.Booking) ([]booking.Booking, error) {
+// decodeBookings decodes the booking records of a script reply, skipping nils.
+func (s *Store) decodeBookings(reply any, keep func(*booking.Booking) bool, out []booking.Booking) ([]booking.Booking, error) {
 	vals, present, err := replyStrings(reply)
 	if err != nil {
 		return nil, err
@@ -164,9 +177,9 @@ func decodeBookings(reply any, keep func(*booking.Booking) bool, out []booking.B
 		if err != nil {
 			return nil, err
 		}
-		var b booking.Booking
-		if err := decodeJSON(js, &b); err != nil {
-			return nil, fmt.Errorf("decode booking: %w", err)
+		b, err := s.decodeBooking(js)
+		if err != nil {
+			return nil, err
 		}
 		if keep(&b) {
 			out = append(out, b)
@@ -202,7 +215,7 @@ func (s *Store) BookingsByUser(ctx context.Context, userID string, since time.Ti
 	var rest []scriptCall
 	for _, m := range merchants {
 		if i := slices.Index(guess, m); i >= 0 {
-			if out, err = decodeBookings(replies[i], keep, out); err != nil {
+			if out, err = s.decodeBookings(replies[i], keep, out); err != nil {
 				return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
 			}
 			continue
@@ -215,7 +228,7 @@ func (s *Store) BookingsByUser(ctx context.Context, userID string, since time.Ti
 			return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
 		}
 		for _, r := range more {
-			if out, err = decodeBookings(r, keep, out); err != nil {
+			if out, err = s.decodeBookings(r, keep, out); err != nil {
 				return nil, fmt.Errorf("booking/redis: bookings by user: %w", err)
 			}
 		}
@@ -287,7 +300,7 @@ func (s *Store) BookingsByDay(ctx context.Context, merchantID, day string) ([]bo
 	if err != nil {
 		return nil, fmt.Errorf("booking/redis: bookings by day: %w", err)
 	}
-	out, err := decodeBookings(reply, func(b *booking.Booking) bool { return b.Day == day }, []booking.Booking{})
+	out, err := s.decodeBookings(reply, func(b *booking.Booking) bool { return b.Day == day }, []booking.Booking{})
 	if err != nil {
 		return nil, fmt.Errorf("booking/redis: bookings by day: %w", err)
 	}
@@ -327,7 +340,7 @@ func (s *Store) BookingsEndedBefore(ctx context.Context, t time.Time, limit int)
 	}
 	keep := func(b *booking.Booking) bool { return b.Active() && b.End.Before(t) }
 	for _, r := range replies {
-		if out, err = decodeBookings(r, keep, out); err != nil {
+		if out, err = s.decodeBookings(r, keep, out); err != nil {
 			return nil, fmt.Errorf("booking/redis: bookings ended before: %w", err)
 		}
 	}

@@ -62,6 +62,8 @@ type Store struct {
 	// keys caches each merchant's key names (merchant ID → *mkeys); nkeys counts them.
 	keys  sync.Map
 	nkeys atomic.Int64
+	// decoded caches bookings decoded from their stored JSON.
+	decoded bookingCache
 }
 
 // ptrCacheMax bounds the pointer cache; when full it starts over.
@@ -86,6 +88,35 @@ func (c *ptrCache) put(k, v string) {
 		c.m = make(map[string]string)
 	}
 	c.m[k] = v
+}
+
+// bookingCacheMax bounds the decoded-booking cache; when full it starts over.
+const bookingCacheMax = 4096
+
+// bookingCache maps a stored booking's JSON to the booking it decodes to. A stored JSON never changes meaning
+// (it names the booking, its version and its update time; a change stores new JSON), so a hit is always right,
+// and bookings that are read again and again (a guest's reservations, the day on the admin page) skip the
+// decoding: about 2.5 µs and 7 allocations each (BenchmarkDecodeBooking). Booking holds no slices or maps, so a
+// copy shares nothing mutable.
+type bookingCache struct {
+	mu sync.Mutex
+	m  map[string]booking.Booking
+}
+
+func (c *bookingCache) get(js string) (booking.Booking, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[js]
+	return b, ok
+}
+
+func (c *bookingCache) put(js string, b booking.Booking) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= bookingCacheMax {
+		c.m = make(map[string]booking.Booking)
+	}
+	c.m[js] = b
 }
 
 var _ booking.Store = (*Store)(nil)
