@@ -235,3 +235,46 @@ func TestReplayWithoutUpFrontRead(t *testing.T) {
 		t.Errorf("PlaceHold with a used key and another request: %v, want IDEMPOTENCY_CONFLICT", err)
 	}
 }
+
+// TestConfirmedBookingIsTheUsers: confirming a hold that another call already turned into a booking answers with
+// that booking only for its own user (or a caller that names none); another guest naming the id hears NOT_FOUND.
+func TestConfirmedBookingIsTheUsers(t *testing.T) {
+	ctx := context.Background()
+	core, err := booking.NewService(booking.Config{Store: memory.New(), Inventory: storetest.TestInventory(),
+		Now: storetest.NewClock(monday).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := core.PlaceHold(ctx, booking.HoldRequest{MerchantID: "sample-bistro", Start: lt(2026, 3, 3, "19:00"), PartySize: 2, UserID: "u-ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirm := func(user, key string) (booking.Booking, error) {
+		return core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: "sample-bistro", HoldID: h.ID, IdempotencyKey: key,
+			Customer: booking.Customer{Name: "Guest", UserID: user}, Source: booking.SourceAssistant})
+	}
+	first, err := confirm("u-ada", "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, user, key string
+		wantCode        booking.Code
+	}{
+		{"another guest", "u-eve", "k2", booking.CodeNotFound},
+		{"the same guest under another key", "u-ada", "k3", ""},
+		{"a caller naming no user", "", "k4", ""},
+	}
+	for _, tc := range tests {
+		b, err := confirm(tc.user, tc.key)
+		if booking.CodeOf(err) != tc.wantCode {
+			t.Fatalf("%s: got %v, want code %q", tc.name, err, tc.wantCode)
+		}
+		if tc.wantCode == "" && (b.ID != first.ID || b.ConfirmationCode != first.ConfirmationCode) {
+			t.Errorf("%s: got booking %+v, want %+v", tc.name, b, first)
+		}
+		if tc.wantCode != "" && b.ID != "" {
+			t.Errorf("%s: a refusal carried booking %+v", tc.name, b)
+		}
+	}
+}

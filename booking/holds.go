@@ -210,7 +210,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		var err error
 		h, err = s.store.Hold(ctx, m.ID, r.HoldID)
 		if CodeOf(err) == CodeNotFound {
-			b, err := s.confirmed(ctx, m, r.HoldID)
+			b, err := s.confirmed(ctx, m, r.HoldID, r.Customer.UserID)
 			return b, nil, false, err
 		}
 		if err != nil {
@@ -245,7 +245,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	case CodeNotFound:
 		// The hold is gone: released, expired long ago, or confirmed by a call whose booking is now stored.
 		s.holds.drop(h.ID)
-		b, err := s.confirmed(ctx, m, h.ID)
+		b, err := s.confirmed(ctx, m, h.ID, r.Customer.UserID)
 		return b, nil, false, err
 	case CodeSlotUnavailable:
 		if !now.Before(h.ExpiresAt) {
@@ -263,10 +263,12 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 }
 
 // confirmed answers a confirmation whose hold is not stored: with the booking that consumed it, or NOT_FOUND.
-func (s *Core) confirmed(ctx context.Context, m *Merchant, holdID string) (Booking, error) {
+// When the confirmation names a user, the booking must be that user's: a hold id is all a guest's client sends
+// back, and another guest's booking is not theirs to be told about.
+func (s *Core) confirmed(ctx context.Context, m *Merchant, holdID, userID string) (Booking, error) {
 	b, err := s.store.Booking(ctx, holdID)
 	switch {
-	case err == nil && b.MerchantID == m.ID:
+	case err == nil && b.MerchantID == m.ID && (userID == "" || b.Customer.UserID == userID):
 		return b, nil // already confirmed
 	case err != nil && CodeOf(err) != CodeNotFound:
 		return Booking{}, fmt.Errorf("booking: read booking: %w", err)

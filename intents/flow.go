@@ -422,9 +422,12 @@ func (f *flow) accept(t *turn) {
 	if t.accepted != nil {
 		req.GoogleOrderID = t.accepted.GoogleOrderID
 	}
+	// The conversation data names the hold it proposed; without it (Dialogflow dropped the contexts) the order's
+	// id is only the client's word, and the core checks the hold or booking belongs to this user.
+	proposedHere := t.cart.HoldID != "" && t.cart.HoldID == holdID
 	b, err := f.core.ConfirmHold(t.ctx, req)
 	if err != nil {
-		f.confirmFailed(t, err)
+		f.confirmFailed(t, err, proposedHere)
 		return
 	}
 	sv, _ := f.merchant.Service(b.ServiceID)
@@ -457,9 +460,15 @@ func (f *flow) booked(t *turn, b booking.Booking, confirmed, pending MsgID) {
 	t.reply.close = true
 }
 
-// confirmFailed explains why a hold could not become a booking. The accepted order gets its receipt, REJECTED,
-// whatever the conversation offers next.
-func (f *flow) confirmFailed(t *turn, err error) {
+// confirmFailed explains why a hold could not become a booking. An accepted order this conversation proposed
+// gets its receipt, REJECTED, whatever the conversation offers next; one it cannot vouch for (the conversation
+// data is gone, so only the client names the order) gets none, as its merchantOrderId may name another order.
+func (f *flow) confirmFailed(t *turn, err error, proposedHere bool) {
+	decline := func() {
+		if proposedHere {
+			f.decline(t)
+		}
+	}
 	switch booking.CodeOf(err) {
 	case booking.CodeHoldExpired, booking.CodeSlotUnavailable, booking.CodeNotFound:
 		// The hold expired and its time was taken (or the hold is gone): offer what is free around it.
@@ -473,7 +482,7 @@ func (f *flow) confirmFailed(t *turn, err error) {
 		} else {
 			f.alternatives(t, start, []string{t.msg.Say(MsgHoldLost, nil)})
 		}
-		f.decline(t)
+		decline()
 	case booking.CodeSlotAlreadyBookedByUser:
 		t.cart.HoldID = ""
 		t.cart.Stage = StageIdle
@@ -483,7 +492,7 @@ func (f *flow) confirmFailed(t *turn, err error) {
 		t.say(MsgAlreadyBooked, args)
 		t.say(MsgAnythingElse, nil)
 		t.chips(MsgChipList, MsgChipNoThanks)
-		f.decline(t)
+		decline()
 	default:
 		f.unavailable(t, err)
 	}
@@ -610,7 +619,7 @@ func (f *flow) book(t *turn) {
 			f.askContact(t)
 			return
 		}
-		f.confirmFailed(t, err)
+		f.confirmFailed(t, err, false) // no Assistant order here
 		return
 	}
 	f.booked(t, b, MsgBookedConfirmed, MsgBookedPending)
