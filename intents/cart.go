@@ -38,8 +38,8 @@ type Cart struct {
 	// records its result.
 	Checked     bool `json:"checked,omitempty"`
 	CanTransact bool `json:"canTransact,omitempty"`
-	// Attempt counts the holds placed in this conversation; it keeps hold idempotency keys unique per attempt
-	// while a retried webhook call (same conversation data) repeats the same key.
+	// Attempt counts the hold calls of this conversation, successful or not; it keeps hold idempotency keys
+	// unique per call while a retried webhook call (same conversation data) repeats the same key.
 	Attempt int `json:"attempt,omitempty"`
 	// Ref is the turn id (Dialogflow's responseId) of the turn that placed the conversation data's first hold;
 	// it is part of hold idempotency keys too. Dialogflow drops the conversation data after about 20 idle

@@ -934,19 +934,25 @@ func (f *flow) hold(t *turn, sv *booking.Service, start time.Time) {
 	if t.cart.Ref == "" {
 		t.cart.Ref = t.turnID
 	}
+	// The key is the same for a re-sent webhook call (same conversation data, same request) and different for
+	// every other: Attempt counts every call, successful or not (a failed one is recorded under its key too),
+	// and the request itself is part of the key, so that even a turn whose answer was lost (the next turn then
+	// carries the old Attempt) cannot reuse a key for another start.
+	attempt := strconv.Itoa(t.cart.Attempt)
+	t.cart.Attempt++
 	h, err := f.core.PlaceHold(t.ctx, booking.HoldRequest{
-		MerchantID:     f.merchant.ID,
-		ServiceID:      sv.ID,
-		Start:          start,
-		PartySize:      t.cart.PartySize,
-		UserID:         uid,
-		IdempotencyKey: key("hold", t.convID, t.cart.Ref, strconv.Itoa(t.cart.Attempt)),
+		MerchantID: f.merchant.ID,
+		ServiceID:  sv.ID,
+		Start:      start,
+		PartySize:  t.cart.PartySize,
+		UserID:     uid,
+		IdempotencyKey: key("hold", t.convID, t.cart.Ref, attempt, sv.ID,
+			strconv.FormatInt(start.Unix(), 10), strconv.Itoa(t.cart.PartySize)),
 	})
 	if err != nil {
 		f.refuse(t, sv, start, err)
 		return
 	}
-	t.cart.Attempt++
 	t.cart.HoldID = h.ID
 	t.cart.Slots = nil
 	if t.cart.CanTransact {
