@@ -153,12 +153,18 @@ type Booking struct {
 	Status  Status `json:"status"`
 	Version int64  `json:"version"` // 1 on creation, +1 on every change
 	Source  Source `json:"source"`
-	// GoogleOrderID is the Assistant's order id when the booking has a Google receipt; only such bookings
-	// produce Orders API updates.
+	// GoogleOrderID is the Assistant's order id when the booking has a Google receipt (see HasGoogleOrder).
 	GoogleOrderID string    `json:"googleOrderId,omitempty"`
 	Reason        string    `json:"reason,omitempty"` // why the last status change happened, for staff
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// HasGoogleOrder reports whether the booking has an order in the guest's Google account: it was made through an
+// Assistant transaction (Source ASSISTANT, whose accepted order usually carries a GoogleOrderID), or carries the
+// Google order id of one. Only such bookings' changes are sent to Google's Orders API.
+func (b *Booking) HasGoogleOrder() bool {
+	return b.GoogleOrderID != "" || b.Source == SourceAssistant
 }
 
 // Active reports whether the booking still holds capacity (it is neither cancelled, rejected nor over).

@@ -409,12 +409,11 @@ func (w *Worker) deliver(ctx context.Context, e booking.OutboxEntry) {
 }
 
 // Sendable reports whether an outbox entry becomes an Orders API update: only changes of bookings that have
-// a Google order (made through an Assistant transaction: Source ASSISTANT, usually with the googleOrderId the
-// accepted order carried; updates address the order by merchantOrderId, so they go out without one too), and
-// not their creation, whose receipt the conversation already showed.
+// a Google order ([booking.Booking.HasGoogleOrder]; updates address the order by merchantOrderId, so they go out
+// without a googleOrderId too), and not their creation, whose receipt the conversation already showed. The
+// admin page shows the same rule.
 func Sendable(e booking.OutboxEntry) bool {
-	b := e.Booking
-	return (b.GoogleOrderID != "" || b.Source == booking.SourceAssistant) && e.Kind != booking.ChangeCreated
+	return e.Booking.HasGoogleOrder() && e.Kind != booking.ChangeCreated
 }
 
 // lastUpdateTime is the order.lastUpdateTime for e: its booking's UpdatedAt, but at least 1 ms after the value

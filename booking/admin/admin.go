@@ -217,9 +217,10 @@ func view(b booking.Booking, entries []booking.OutboxEntry) BookingView {
 }
 
 // googleState is where an entry is on its way to the user's Google receipt. Only changes (not the creation) of
-// bookings with a Google order are sent to the Orders API; the orders worker applies the same rule.
+// bookings with a Google order (booking.Booking.HasGoogleOrder) are sent to the Orders API; the orders worker
+// applies the same rule (orders.Sendable).
 func googleState(e booking.OutboxEntry) string {
-	if e.Booking.GoogleOrderID == "" || e.Kind == booking.ChangeCreated {
+	if !e.Booking.HasGoogleOrder() || e.Kind == booking.ChangeCreated {
 		return GoogleNotApplicable
 	}
 	switch e.State {
