@@ -31,7 +31,6 @@ func TestMerchantSeatings(t *testing.T) {
 		{"the next day does not repeat it", lt(2026, 11, 28, "01:00"), "11:30-12:30 17:00-20:30"},
 		{"an opening too short is skipped", lt(2026, 11, 26, "12:00"), "17:00-20:30"},
 		{"closed date", lt(2026, 12, 25, "12:00"), ""},
-		{"daylight saving ends (25-hour day)", lt(2026, 11, 1, "12:00"), "17:00-20:30"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +45,26 @@ func TestMerchantSeatings(t *testing.T) {
 				t.Errorf("Seatings(%s) = %q, want %q", tc.day, g, tc.want)
 			}
 		})
+	}
+	// An opening across a clock change: start times step in absolute time, as the availability grid's do, and
+	// the last one leaves the service's 90 minutes of real time before the close.
+	late := *m
+	late.Hours = []booking.OpeningHours{{Day: time.Saturday, Open: "23:00", Close: "03:00"}}
+	for _, tc := range []struct {
+		name string
+		day  time.Time
+		want string
+	}{
+		{"the clocks go forward (02:00 → 03:00): 3 real hours", lt(2026, 3, 7, "12:00"), "23:00 PST-00:30 PST"},
+		{"the clocks go back (02:00 → 01:00): 5 real hours", lt(2026, 10, 31, "12:00"), "23:00 PDT-01:30 PST"},
+	} {
+		ss := late.Seatings(sv, tc.day)
+		if len(ss) != 1 {
+			t.Fatalf("%s: seatings %v", tc.name, ss)
+		}
+		if got := ss[0].First.Format("15:04 MST") + "-" + ss[0].Last.Format("15:04 MST"); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
 	}
 	if got := m.Seatings(&booking.Service{Duration: sv.Duration}, lt(2026, 11, 23, "12:00")); got != nil {
 		t.Errorf("a service without an interval has seatings %v", got)

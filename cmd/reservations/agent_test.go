@@ -74,8 +74,12 @@ func TestAgentCommand(t *testing.T) {
 					t.Fatal(err)
 				}
 				// The zip holds the webhook's credentials: only its owner may read it.
-				if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
-					t.Errorf("%s: mode %v (%v), want 0600", out, fi.Mode().Perm(), err)
+				fi, err := os.Stat(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v, want 0600", out, fi.Mode().Perm())
 				}
 			}
 			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
