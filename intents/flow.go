@@ -1061,6 +1061,10 @@ func (f *flow) alternatives(t *turn, start time.Time, lead []string) {
 // maxTimeChips is how many free start times the time question suggests.
 const maxTimeChips = 3
 
+// timeChipsTimeout bounds the store read behind the time question's chips (an availability read takes about a
+// millisecond).
+const timeChipsTimeout = 300 * time.Millisecond
+
 // timeChips suggests up to maxTimeChips free start times of the day whose opening periods are ss, around the
 // middle of its opening hours, in time order. Chips are only a suggestion: when the lookup fails the question
 // goes without them.
@@ -1070,7 +1074,10 @@ func (f *flow) timeChips(t *turn, sv *booking.Service, ss []booking.Seating) {
 		party = sv.MinParty
 	}
 	first, last := ss[0].First, ss[len(ss)-1].Last
-	slots, err := f.core.Nearest(t.ctx, f.merchant.ID, sv.ID, first.Add(last.Sub(first)/2), party, maxTimeChips)
+	// A suggestion may not hold up the question: a store that is slow now gets a short deadline, not the turn's.
+	ctx, cancel := context.WithTimeout(t.ctx, timeChipsTimeout)
+	defer cancel()
+	slots, err := f.core.Nearest(ctx, f.merchant.ID, sv.ID, first.Add(last.Sub(first)/2), party, maxTimeChips)
 	if err != nil {
 		if booking.CodeOf(err) == "" {
 			f.log.LogAttrs(t.ctx, slog.LevelWarn, "suggesting start times failed; asking without chips",
