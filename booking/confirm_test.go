@@ -236,8 +236,9 @@ func TestReplayWithoutUpFrontRead(t *testing.T) {
 	}
 }
 
-// TestConfirmedBookingIsTheUsers: confirming a hold that another call already turned into a booking answers with
-// that booking only for its own user (or a caller that names none); another guest naming the id hears NOT_FOUND.
+// TestConfirmedBookingIsTheUsers: a hold is confirmed only for its own user (or a caller that names none), and
+// confirming a hold that another call already turned into a booking answers with that booking only for its own
+// user; another guest naming the id hears NOT_FOUND.
 func TestConfirmedBookingIsTheUsers(t *testing.T) {
 	ctx := context.Background()
 	core, err := booking.NewService(booking.Config{Store: memory.New(), Inventory: storetest.TestInventory(),
@@ -252,6 +253,10 @@ func TestConfirmedBookingIsTheUsers(t *testing.T) {
 	confirm := func(user, key string) (booking.Booking, error) {
 		return core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: "sample-bistro", HoldID: h.ID, IdempotencyKey: key,
 			Customer: booking.Customer{Name: "Guest", UserID: user}, Source: booking.SourceAssistant})
+	}
+	// While the hold is live, another guest cannot confirm it either.
+	if b, err := confirm("u-eve", "k0"); booking.CodeOf(err) != booking.CodeNotFound || b.ID != "" {
+		t.Fatalf("another guest confirming a live hold: %+v, %v; want NOT_FOUND", b, err)
 	}
 	first, err := confirm("u-ada", "k1")
 	if err != nil {

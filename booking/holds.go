@@ -220,6 +220,9 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	if h.MerchantID != m.ID {
 		return Booking{}, nil, false, errNoHold()
 	}
+	if h.UserID != "" && r.Customer.UserID != "" && h.UserID != r.Customer.UserID {
+		return Booking{}, nil, false, errNoHold() // another guest's hold: as if there were none
+	}
 	_, sv, err := s.lookup(m.ID, h.ServiceID)
 	if err != nil {
 		return Booking{}, nil, false, err

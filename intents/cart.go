@@ -22,6 +22,7 @@ const (
 	StageBooked        Stage = "booked"         // the reservation is made
 	StageCancelChoose  Stage = "cancel_choose"  // several reservations: which one to cancel?
 	StageCancelConfirm Stage = "cancel_confirm" // waiting for yes/no to cancel Cart.BookingID
+	StageOfferBook     Stage = "offer_book"     // the user, who has no reservations, was asked whether to book
 )
 
 // Cart is the reservation being assembled, kept in the conversation data between turns (key "cart").

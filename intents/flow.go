@@ -191,6 +191,9 @@ func (f *flow) fallback(t *turn) {
 		t.say(MsgYesOrNo, nil)
 		t.chips(MsgChipYes, MsgChipNo)
 	case StageChange:
+		if f.changeChoice(t) {
+			return
+		}
 		t.say(MsgFallbackInFlow, nil)
 		t.say(MsgChangeReprompt, nil)
 		t.chips(MsgChipParty, MsgChipDate, MsgChipTime)
@@ -207,6 +210,10 @@ func (f *flow) fallback(t *turn) {
 		f.cancel(t)
 		f.rephrase(t)
 	default:
+		if t.msg.YesNo(t.query) != AnswerUnknown { // "no, thanks" to "anything else?", "yes" to "would you like to book?"
+			f.confirm(t)
+			return
+		}
 		t.say(MsgFallback, f.args(t))
 		f.menuChips(t, MsgChipList, MsgChipCancel)
 	}
@@ -284,9 +291,22 @@ func (f *flow) details(t *turn) {
 	case StageCancelChoose:
 		f.cancelChoose(t, "")
 		return
-	case StageIdle, StageBooked, StageRequirements:
+	case StageCancelConfirm:
+		f.cancel(t) // "no, the one on Monday": which reservation, again
+		return
+	case StageIdle, StageBooked, StageOfferBook:
 		f.start(t)
 		return
+	case StageRequirements:
+		// The check is pending and the user added a detail: keep the cart (hold asks the check again).
+		if t.cart.MerchantID == "" {
+			f.start(t)
+			return
+		}
+	case StageChange:
+		if !f.hasDetails(t) && f.changeChoice(t) {
+			return
+		}
 	}
 	if t.cart.HoldID != "" {
 		if err := f.release(t); err != nil {
@@ -309,6 +329,9 @@ func (f *flow) selectSlot(t *turn) {
 		return
 	case t.cart.Stage == StageCancelChoose:
 		f.cancelChoose(t, "")
+		return
+	case t.cart.Stage == StageCancelConfirm:
+		f.cancel(t)
 		return
 	case strings.HasPrefix(t.option, slotKeyPrefix):
 		start, err := time.Parse(time.RFC3339, strings.TrimPrefix(t.option, slotKeyPrefix))
@@ -484,7 +507,10 @@ func (f *flow) confirmFailed(t *turn, err error, proposedHere bool) {
 		}
 		decline()
 	case booking.CodeSlotAlreadyBookedByUser:
-		t.cart.HoldID = ""
+		if err := f.release(t); err != nil { // the hold stays stored: give its capacity back
+			f.unavailable(t, err)
+			return
+		}
 		t.cart.Stage = StageIdle
 		start, _ := t.cart.start(f.merchant)
 		args := f.args(t)
@@ -587,10 +613,115 @@ func (f *flow) confirm(t *turn) {
 			t.say(MsgYesOrNo, nil)
 			t.chips(MsgChipYes, MsgChipNo)
 		}
+	case StageChange:
+		switch answer {
+		case AnswerYes: // "book it after all": propose the cart again
+			f.details(t)
+		case AnswerNo: // "never mind"
+			if err := f.release(t); err != nil {
+				f.unavailable(t, err)
+				return
+			}
+			t.cart.Stage = StageIdle
+			t.say(MsgNotBooked, nil)
+			f.menuChips(t, MsgChipList, MsgChipNoThanks)
+		default:
+			t.say(MsgChangeWhat, nil)
+			t.reprompt(MsgChangeReprompt, nil)
+			t.chips(MsgChipParty, MsgChipDate, MsgChipTime)
+		}
+	case StageOfferBook:
+		switch answer {
+		case AnswerYes:
+			f.start(t)
+		case AnswerNo:
+			f.goodbye(t)
+		default:
+			t.say(MsgYesOrNo, nil)
+			t.chips(MsgChipYes, MsgChipNo)
+		}
 	default:
-		t.say(MsgNothingToConfirm, f.args(t))
-		f.menuChips(t, MsgChipList, MsgChipCancel)
+		// No question of ours waits for this yes or no but "Is there anything else I can do for you?".
+		switch answer {
+		case AnswerNo:
+			f.goodbye(t)
+		case AnswerYes:
+			t.say(MsgHowCanIHelp, f.args(t))
+			f.menuChips(t, MsgChipList, MsgChipCancel)
+		default:
+			t.say(MsgNothingToConfirm, f.args(t))
+			f.menuChips(t, MsgChipList, MsgChipCancel)
+		}
 	}
+}
+
+// goodbye ends the conversation at the user's "no, thanks".
+func (f *flow) goodbye(t *turn) {
+	t.cart.Stage = StageIdle
+	t.say(MsgGoodbye, f.args(t))
+	t.reply.close = true
+}
+
+// endBooking drops a reservation in progress before another request (a list of the user's reservations):
+// its hold is released, and said so, and the cart forgets what it collected, so that a later yes cannot book
+// what the user was not asked about again. It reports false when it answered with an apology instead.
+func (f *flow) endBooking(t *turn) bool {
+	switch t.cart.Stage {
+	case StageIdle, StageBooked, StageOfferBook:
+		return true
+	}
+	if t.cart.HoldID != "" {
+		what, when := f.what(t, t.cart.ServiceID, t.cart.PartySize), ""
+		if start, ok := t.cart.start(f.merchant); ok {
+			when = t.msg.When(start)
+		}
+		if err := f.release(t); err != nil {
+			f.unavailable(t, err)
+			return false
+		}
+		if when != "" {
+			t.say(MsgHoldDropped, Args{"what": what, "when": when})
+		}
+	}
+	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
+		Ref: t.cart.Ref, Name: t.cart.Name, Phone: t.cart.Phone}
+	return true
+}
+
+// hasDetails reports whether the turn names a party size, day, time or service.
+func (f *flow) hasDetails(t *turn) bool {
+	for _, p := range []string{"party_size", "date", "time", "service"} {
+		if v, ok := t.params[p]; ok && v != nil && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// changeChoice answers a tap on one of the change question's chips ("Number of people", "Day", "Time"): the
+// hold is released and that question asked again. It reports whether the turn was such a choice.
+func (f *flow) changeChoice(t *turn) bool {
+	q := strings.TrimSpace(t.query)
+	var clear func(*Cart)
+	switch {
+	case strings.EqualFold(q, t.msg.Say(MsgChipParty, nil)):
+		clear = func(c *Cart) { c.PartySize = 0 }
+	case strings.EqualFold(q, t.msg.Say(MsgChipDate, nil)):
+		clear = func(c *Cart) { c.Date = "" }
+	case strings.EqualFold(q, t.msg.Say(MsgChipTime, nil)):
+		clear = func(c *Cart) { c.Time = "" }
+	default:
+		return false
+	}
+	if err := f.release(t); err != nil {
+		f.unavailable(t, err)
+		return true
+	}
+	clear(&t.cart)
+	t.cart.Slots = nil
+	t.cart.Stage = StageAssembling
+	f.advance(t)
+	return true
 }
 
 // book confirms the hold with the collected contact details (no Assistant transaction).
@@ -632,12 +763,14 @@ func (f *flow) list(t *turn) {
 		f.unavailable(t, err)
 		return
 	}
-	if t.cart.Stage == StageCancelChoose || t.cart.Stage == StageCancelConfirm {
-		t.cart.Stage = StageIdle
+	if !f.endBooking(t) {
+		return
 	}
+	t.cart.Stage = StageIdle
 	if len(bs) == 0 {
 		t.say(MsgListNone, f.args(t))
-		f.menuChips(t, MsgChipNoThanks)
+		t.cart.Stage = StageOfferBook
+		t.chips(MsgChipYes, MsgChipNoThanks)
 		return
 	}
 	items := make([]string, len(bs))
@@ -931,6 +1064,14 @@ func (f *flow) hold(t *turn, sv *booking.Service, start time.Time) {
 		f.unavailable(t, err)
 		return
 	}
+	if t.transacting && !t.cart.CanTransact {
+		// The requirements check was asked but not answered (the user spoke instead): ask it again rather than
+		// take the booking without an Assistant order.
+		t.cart.Checked = true
+		t.cart.Stage = StageRequirements
+		t.reply.requirements = true
+		return
+	}
 	if t.cart.Ref == "" {
 		t.cart.Ref = t.turnID
 	}
@@ -1144,8 +1285,8 @@ func (f *flow) release(t *turn) error {
 	if t.cart.HoldID == "" {
 		return nil
 	}
-	if err := f.core.ReleaseHold(t.ctx, f.merchant.ID, t.cart.HoldID); err != nil {
-		return fmt.Errorf("release hold: %w", err)
+	if err := f.core.ReleaseHold(t.ctx, f.merchant.ID, t.cart.HoldID); err != nil && booking.CodeOf(err) != booking.CodeNotFound {
+		return fmt.Errorf("release hold: %w", err) // NOT_FOUND: expired and swept, or confirmed: nothing to give back
 	}
 	t.cart.HoldID = ""
 	return nil

@@ -17,6 +17,9 @@ const (
 	MsgFallback           MsgID = "fallback"
 	MsgFallbackInFlow     MsgID = "fallback.in_flow"
 	MsgUnavailable        MsgID = "unavailable"
+	MsgGoodbye            MsgID = "goodbye"
+	MsgHowCanIHelp        MsgID = "help"
+	MsgHoldDropped        MsgID = "hold.dropped"
 	MsgApology            MsgID = "apology"
 	MsgGuestName          MsgID = "guest.name"
 	MsgCancelReason       MsgID = "cancel.reason"
@@ -137,6 +140,9 @@ var english = language{
 		MsgFallbackInFlow:     "Sorry, I didn't get that.",
 		MsgUnavailable:        "Sorry, I can't reach the reservation book right now. Please try again in a few minutes.",
 		MsgApology:            "Sorry, something went wrong on our side. Please try again in a little while.",
+		MsgGoodbye:            "Alright, goodbye!",
+		MsgHowCanIHelp:        "Sure. I can {book}, tell you about your reservations or cancel one. What would you like to do?",
+		MsgHoldDropped:        "I've let go of {what} on {when} that I was holding for you.",
 		MsgGuestName:          "Google Assistant guest",
 		MsgCancelReason:       "cancelled by the guest in the conversation",
 		MsgAskParty:           "For how many people?",
