@@ -23,6 +23,7 @@ const (
 	StageCancelChoose  Stage = "cancel_choose"  // several reservations: which one to cancel?
 	StageCancelConfirm Stage = "cancel_confirm" // waiting for yes/no to cancel Cart.BookingID
 	StageOfferBook     Stage = "offer_book"     // the user, who has no reservations, was asked whether to book
+	StageAnythingElse  Stage = "anything_else"  // a request is done and the user was asked "anything else?"
 )
 
 // Cart is the reservation being assembled, kept in the conversation data between turns (key "cart").

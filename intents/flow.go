@@ -196,7 +196,7 @@ func (f *flow) fallback(t *turn) {
 		}
 		t.say(MsgFallbackInFlow, nil)
 		t.say(MsgChangeReprompt, nil)
-		t.chips(MsgChipParty, MsgChipDate, MsgChipTime)
+		f.changeChips(t)
 	case StageAssembling:
 		f.advance(t)
 		f.rephrase(t)
@@ -209,11 +209,14 @@ func (f *flow) fallback(t *turn) {
 	case StageCancelChoose:
 		f.cancel(t)
 		f.rephrase(t)
-	default:
+	case StageAnythingElse, StageOfferBook:
 		if t.msg.YesNo(t.query) != AnswerUnknown { // "no, thanks" to "anything else?", "yes" to "would you like to book?"
 			f.confirm(t)
 			return
 		}
+		t.say(MsgFallback, f.args(t))
+		f.menuChips(t, MsgChipList, MsgChipCancel)
+	default:
 		t.say(MsgFallback, f.args(t))
 		f.menuChips(t, MsgChipList, MsgChipCancel)
 	}
@@ -294,7 +297,7 @@ func (f *flow) details(t *turn) {
 	case StageCancelConfirm:
 		f.cancel(t) // "no, the one on Monday": which reservation, again
 		return
-	case StageIdle, StageBooked, StageOfferBook:
+	case StageIdle, StageBooked, StageOfferBook, StageAnythingElse:
 		f.start(t)
 		return
 	case StageRequirements:
@@ -367,14 +370,14 @@ func (f *flow) decision(t *turn) {
 		t.cart.Stage = StageChange
 		t.say(MsgChangeWhat, nil)
 		t.reprompt(MsgChangeReprompt, nil)
-		t.chips(MsgChipParty, MsgChipDate, MsgChipTime)
+		f.changeChips(t)
 	case decisionRejected:
 		if err := f.release(t); err != nil {
 			f.unavailable(t, err)
 			return
 		}
-		t.cart.Stage = StageIdle
 		t.say(MsgOrderRejected, nil)
+		t.cart.Stage = StageAnythingElse
 		f.menuChips(t, MsgChipList, MsgChipNoThanks)
 	case decisionCannotTransact:
 		if err := f.release(t); err != nil {
@@ -516,7 +519,7 @@ func (f *flow) confirmFailed(t *turn, err error, proposedHere bool) {
 		args := f.args(t)
 		args["when"] = t.msg.When(start)
 		t.say(MsgAlreadyBooked, args)
-		t.say(MsgAnythingElse, nil)
+		f.anythingElse(t)
 		t.chips(MsgChipList, MsgChipNoThanks)
 		decline()
 	default:
@@ -547,7 +550,7 @@ func (f *flow) contact(t *turn) {
 	switch t.cart.Stage {
 	case StageContact, StageConfirm:
 		f.askContact(t)
-	case StageIdle, StageBooked, StageRequirements:
+	case StageIdle, StageBooked, StageRequirements, StageOfferBook, StageAnythingElse:
 		f.start(t)
 	default:
 		f.advance(t)
@@ -592,8 +595,8 @@ func (f *flow) confirm(t *turn) {
 				f.unavailable(t, err)
 				return
 			}
-			t.cart.Stage = StageIdle
 			t.say(MsgNotBooked, nil)
+			t.cart.Stage = StageAnythingElse
 			f.menuChips(t, MsgChipList, MsgChipNoThanks)
 		default:
 			t.say(MsgYesOrNo, nil)
@@ -607,7 +610,7 @@ func (f *flow) confirm(t *turn) {
 			t.cart.Stage = StageIdle
 			t.cart.BookingID = ""
 			t.say(MsgCancelKept, nil)
-			t.say(MsgAnythingElse, nil)
+			f.anythingElse(t)
 			f.menuChips(t, MsgChipList, MsgChipNoThanks)
 		default:
 			t.say(MsgYesOrNo, nil)
@@ -622,13 +625,13 @@ func (f *flow) confirm(t *turn) {
 				f.unavailable(t, err)
 				return
 			}
-			t.cart.Stage = StageIdle
 			t.say(MsgNotBooked, nil)
+			t.cart.Stage = StageAnythingElse
 			f.menuChips(t, MsgChipList, MsgChipNoThanks)
 		default:
 			t.say(MsgChangeWhat, nil)
 			t.reprompt(MsgChangeReprompt, nil)
-			t.chips(MsgChipParty, MsgChipDate, MsgChipTime)
+			f.changeChips(t)
 		}
 	case StageOfferBook:
 		switch answer {
@@ -640,23 +643,37 @@ func (f *flow) confirm(t *turn) {
 			t.say(MsgYesOrNo, nil)
 			t.chips(MsgChipYes, MsgChipNo)
 		}
-	default:
-		// No question of ours waits for this yes or no but "Is there anything else I can do for you?".
+	case StageAnythingElse:
 		switch answer {
 		case AnswerNo:
 			f.goodbye(t)
 		case AnswerYes:
+			t.cart.Stage = StageIdle
 			t.say(MsgHowCanIHelp, f.args(t))
 			f.menuChips(t, MsgChipList, MsgChipCancel)
 		default:
-			t.say(MsgNothingToConfirm, f.args(t))
-			f.menuChips(t, MsgChipList, MsgChipCancel)
+			f.fallback(t)
 		}
+	case StageAssembling, StageChooseSlot, StageContact:
+		f.fallback(t) // a yes or no is no answer to the question pending: ask it again
+	default:
+		t.say(MsgNothingToConfirm, f.args(t))
+		f.menuChips(t, MsgChipList, MsgChipCancel)
 	}
+}
+
+// anythingElse asks whether there is anything else; the user's yes or no answers it.
+func (f *flow) anythingElse(t *turn) {
+	t.say(MsgAnythingElse, nil)
+	t.cart.Stage = StageAnythingElse
 }
 
 // goodbye ends the conversation at the user's "no, thanks".
 func (f *flow) goodbye(t *turn) {
+	if err := f.release(t); err != nil {
+		f.log.LogAttrs(t.ctx, slog.LevelWarn, "releasing a hold at goodbye failed; it expires by itself",
+			slog.String("error", err.Error()))
+	}
 	t.cart.Stage = StageIdle
 	t.say(MsgGoodbye, f.args(t))
 	t.reply.close = true
@@ -667,7 +684,7 @@ func (f *flow) goodbye(t *turn) {
 // what the user was not asked about again. It reports false when it answered with an apology instead.
 func (f *flow) endBooking(t *turn) bool {
 	switch t.cart.Stage {
-	case StageIdle, StageBooked, StageOfferBook:
+	case StageIdle, StageBooked, StageOfferBook, StageAnythingElse:
 		return true
 	}
 	if t.cart.HoldID != "" {
@@ -698,6 +715,15 @@ func (f *flow) hasDetails(t *turn) bool {
 	return false
 }
 
+// changeChips offers what can be changed: the number of people (unless the service takes one size only), the
+// day, the time.
+func (f *flow) changeChips(t *turn) {
+	if sv := f.service(t.cart); sv.MinParty != sv.MaxParty {
+		t.chips(MsgChipParty)
+	}
+	t.chips(MsgChipDate, MsgChipTime)
+}
+
 // changeChoice answers a tap on one of the change question's chips ("Number of people", "Day", "Time"): the
 // hold is released and that question asked again. It reports whether the turn was such a choice.
 func (f *flow) changeChoice(t *turn) bool {
@@ -705,6 +731,9 @@ func (f *flow) changeChoice(t *turn) bool {
 	var clear func(*Cart)
 	switch {
 	case strings.EqualFold(q, t.msg.Say(MsgChipParty, nil)):
+		if sv := f.service(t.cart); sv.MinParty == sv.MaxParty {
+			return false // one size only: nothing to ask
+		}
 		clear = func(c *Cart) { c.PartySize = 0 }
 	case strings.EqualFold(q, t.msg.Say(MsgChipDate, nil)):
 		clear = func(c *Cart) { c.Date = "" }
@@ -782,7 +811,7 @@ func (f *flow) list(t *turn) {
 	} else {
 		t.say(MsgListMany, Args{"count": strconv.Itoa(len(bs)), "items": t.msg.And(items)})
 	}
-	t.say(MsgAnythingElse, nil)
+	f.anythingElse(t)
 	f.menuChips(t, MsgChipCancel, MsgChipNoThanks)
 }
 
@@ -958,7 +987,7 @@ func (f *flow) doCancel(t *turn) {
 		f.unavailable(t, err)
 		return
 	}
-	t.say(MsgAnythingElse, nil)
+	f.anythingElse(t)
 	t.chips(MsgChipList, MsgChipNoThanks)
 }
 
@@ -1045,12 +1074,10 @@ func (f *flow) advance(t *turn) {
 		}
 		return
 	}
-	err := f.core.Check(t.ctx, m.ID, sv.ID, start, t.cart.PartySize)
-	if err == nil {
-		f.hold(t, sv, start)
-		return
-	}
-	f.refuse(t, sv, start, err)
+	// No availability check first: placing the hold checks everything a check would (party size, opening hours,
+	// lead times, capacity, the guest's other bookings) in one round trip, and its refusal is explained the same
+	// way. A re-sent webhook call then replays its hold instead of finding the time taken by it.
+	f.hold(t, sv, start)
 }
 
 // hold places the hold for the cart and goes on: the order proposal, or the contact questions.
@@ -1151,7 +1178,7 @@ func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) 
 		t.cart.Stage = StageIdle
 		args["when"] = t.msg.When(start)
 		t.say(MsgAlreadyBooked, args)
-		t.say(MsgAnythingElse, nil)
+		f.anythingElse(t)
 		t.chips(MsgChipList, MsgChipNoThanks)
 	default:
 		f.unavailable(t, err)

@@ -3,6 +3,8 @@ package intents
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,7 +49,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// TurnTimeout bounds the store calls of one turn; default DefaultTurnTimeout.
 	TurnTimeout time.Duration
-	// NewUserID makes the anonymous id kept in an Assistant user's storage; default "u-" and 130 random bits.
+	// NewUserID makes the anonymous id kept in an Assistant user's storage. By default the id is derived from
+	// the conversation and turn ids ("u-" and 130 bits of their SHA-256), so that a re-sent webhook call makes
+	// the same id (the hold it places is recorded under it), and random when the turn has no id.
 	NewUserID func() string
 }
 
@@ -89,9 +93,6 @@ func Handlers(deps Deps) (map[string]fulfillment.Handler, error) {
 	}
 	if deps.TurnTimeout <= 0 {
 		deps.TurnTimeout = DefaultTurnTimeout
-	}
-	if deps.NewUserID == nil {
-		deps.NewUserID = newUserID
 	}
 	f := &flow{core: deps.Core, merchant: m, now: deps.Now, log: deps.Logger, timeout: deps.TurnTimeout}
 	a := &adapter{flow: f, newUserID: deps.NewUserID}
@@ -183,7 +184,7 @@ func (a *adapter) userID(c *fulfillment.Conv) (string, error) {
 	if id := c.UserStorage().String(userIDKey); id != "" {
 		return id, nil
 	}
-	id := a.newUserID()
+	id := a.makeUserID(c)
 	if err := c.UserStorage().Set(userIDKey, id); err != nil {
 		return "", fmt.Errorf("keep the user id: %w", err)
 	}
@@ -247,6 +248,19 @@ func (a *adapter) write(c *fulfillment.Conv, t *turn) error {
 		}
 	}
 	return nil
+}
+
+// makeUserID makes the anonymous id of an Assistant user who has none yet: Deps.NewUserID's when set, else one
+// derived from the conversation and turn ids (the same for a re-sent call, and revealing neither), else random.
+func (a *adapter) makeUserID(c *fulfillment.Conv) string {
+	if a.newUserID != nil {
+		return a.newUserID()
+	}
+	if turn := c.TurnID(); turn != "" {
+		sum := sha256.Sum256([]byte("reservations-uid\x00" + c.ConversationID() + "\x00" + turn))
+		return "u-" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:26])
+	}
+	return newUserID()
 }
 
 // newUserID returns a random anonymous user id: "u-" and 26 base32 characters (130 random bits).
