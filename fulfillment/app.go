@@ -243,6 +243,22 @@ func (a *App) handlerFor(c *Conv) Handler {
 	if h, ok := a.handlers[c.intent]; ok {
 		return h
 	}
+	if c.envelope == EnvelopeActionsSDK {
+		// A custom intent of the action package that carries a helper's result (seed 001 names them
+		// reservation_transaction_check_complete_asdk and the like): the result says which step it is.
+		var name string
+		switch {
+		case c.hasRequirements:
+			name = NameRequirementsCheck
+		case c.decision != nil:
+			name = NameDecision
+		case c.hasOption:
+			name = NameSelectSlot
+		}
+		if h, ok := a.handlers[name]; ok {
+			return h
+		}
+	}
 	return a.fallback
 }
 

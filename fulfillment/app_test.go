@@ -247,6 +247,25 @@ func TestDispatch(t *testing.T) {
 			t.Errorf("%v %s: got %s, want %q", tt.env, tt.intent, w.Body.String(), tt.want)
 		}
 	}
+	// Custom intents of an action package that carry a helper's result (seed 001's names) go to that step.
+	for _, tc := range []struct {
+		intent string
+		arg    Argument
+		want   string
+	}{
+		{"reservation_transaction_check_complete_asdk", Argument{Name: ArgRequirementsCheckResult,
+			Extension: json.RawMessage(`{"@type":"type.googleapis.com/google.actions.transactions.v3.TransactionRequirementsCheckResult","resultType":"CAN_TRANSACT"}`)},
+			"handled by reservation.requirements_check"},
+		{"reservation_get_transaction_decision_asdk", Argument{Name: ArgTransactionDecisionValue,
+			Extension: json.RawMessage(`{"transactionDecision":"ORDER_REJECTED"}`)}, "handled by reservation.decision"},
+		{"pick_a_time", Argument{Name: ArgOption, TextValue: "slot-1"}, "handled by reservation.select_slot"},
+		{"nothing_known", Argument{Name: "other", TextValue: "x"}, "fallback"},
+	} {
+		w := post(t, app.ActionsSDK(nil), actionsSDKTurn(t, tc.intent, "", "", tc.arg))
+		if !strings.Contains(w.Body.String(), `"textToSpeech":"`+tc.want+`"`) {
+			t.Errorf("%s: got %s, want %q", tc.intent, w.Body.String(), tc.want)
+		}
+	}
 	// A handler registered for actions.intent.TEXT takes it from the fallback.
 	reg(IntentText)
 	w := post(t, app.ActionsSDK(nil), actionsSDKTurn(t, IntentText, "", ""))

@@ -83,7 +83,9 @@ const (
 //	actions.intent.TRANSACTION_DECISION           → "reservation.decision"
 //
 // Any other intent (actions.intent.TEXT, custom intents) keeps its own name; [App] dispatches it to a handler
-// registered under that name, or else to the fallback.
+// registered under that name; else, when it carries a helper's result (TRANSACTION_REQUIREMENTS_CHECK_RESULT,
+// TRANSACTION_DECISION_VALUE, OPTION: a custom intent such as seed 001's
+// reservation_transaction_check_complete_asdk), to that step's handler; else to the fallback.
 func ActionsSDKIntentName(aogIntent string) string {
 	switch aogIntent {
 	case IntentMain:
