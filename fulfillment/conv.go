@@ -382,13 +382,72 @@ func (c *Conv) QueryText() string {
 	return ""
 }
 
-// Param returns a Dialogflow parameter as decoded from JSON (string, float64, bool, map, slice).
+// Param returns a Dialogflow parameter as decoded from JSON (string, float64, bool, map, slice). On the Actions
+// SDK envelope it returns the argument of that name of a custom intent, in the shape Dialogflow would give:
+// textValue (else rawText) as a string, intValue and floatValue as a float64, datetimeValue as an ISO 8601
+// string ("2026-11-23", "19:30:00" or both joined by "T").
 func (c *Conv) Param(name string) (any, bool) {
 	if c.df == nil {
-		return nil, false
+		return c.argParam(name)
 	}
 	v, ok := c.df.QueryResult.Parameters[name]
 	return v, ok && v != nil
+}
+
+// argParam is Param on the Actions SDK envelope.
+func (c *Conv) argParam(name string) (any, bool) {
+	if c.app == nil || len(c.app.Inputs) == 0 {
+		return nil, false
+	}
+	for _, a := range c.app.Inputs[0].Arguments {
+		if a.Name != name {
+			continue
+		}
+		switch {
+		case a.TextValue != "":
+			return a.TextValue, true
+		case len(a.IntValue) > 0:
+			if n, err := strconv.ParseFloat(strings.Trim(string(a.IntValue), `"`), 64); err == nil {
+				return n, true
+			}
+		case a.FloatValue != 0:
+			return a.FloatValue, true
+		case len(a.DatetimeValue) > 0:
+			if v, ok := isoDatetime(a.DatetimeValue); ok {
+				return v, true
+			}
+		case a.RawText != "":
+			return a.RawText, true
+		}
+		return nil, false
+	}
+	return nil, false
+}
+
+// isoDatetime writes an Actions SDK DateTime ({"date":{"year","month","day"},"time":{"hours","minutes",
+// "seconds"}}) as ISO 8601.
+func isoDatetime(raw json.RawMessage) (string, bool) {
+	var v struct {
+		Date *struct{ Year, Month, Day int } `json:"date"`
+		Time *struct{ Hours, Minutes, Seconds int } `json:"time"`
+	}
+	if json.Unmarshal(raw, &v) != nil || (v.Date == nil && v.Time == nil) {
+		return "", false
+	}
+	var parts []string
+	if d := v.Date; d != nil {
+		if d.Year < 1 || d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 {
+			return "", false
+		}
+		parts = append(parts, fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day))
+	}
+	if t := v.Time; t != nil {
+		if t.Hours < 0 || t.Hours > 23 || t.Minutes < 0 || t.Minutes > 59 || t.Seconds < 0 || t.Seconds > 59 {
+			return "", false
+		}
+		parts = append(parts, fmt.Sprintf("%02d:%02d:%02d", t.Hours, t.Minutes, t.Seconds))
+	}
+	return strings.Join(parts, "T"), true
 }
 
 // ParamString returns a parameter that is a non-empty string. Dialogflow sends "" for an optional parameter the

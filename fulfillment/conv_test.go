@@ -769,3 +769,35 @@ func TestReprompts(t *testing.T) {
 		t.Errorf("empty reprompt: %v", err)
 	}
 }
+
+// TestActionsSDKParams: a custom intent's arguments read as Dialogflow parameters would.
+func TestActionsSDKParams(t *testing.T) {
+	args := []Argument{
+		{Name: "party_size", IntValue: json.RawMessage(`"4"`)},
+		{Name: "n", IntValue: json.RawMessage(`7`)},
+		{Name: "f", FloatValue: 2.5},
+		{Name: "date", DatetimeValue: json.RawMessage(`{"date":{"year":2026,"month":11,"day":23}}`)},
+		{Name: "time", DatetimeValue: json.RawMessage(`{"time":{"hours":19,"minutes":30}}`)},
+		{Name: "when", DatetimeValue: json.RawMessage(`{"date":{"year":2026,"month":11,"day":23},"time":{"hours":7}}`)},
+		{Name: "bad", DatetimeValue: json.RawMessage(`{"date":{"year":2026,"month":13,"day":1}}`)},
+		{Name: "name", TextValue: "Jane", RawText: "jane"},
+		{Name: "raw", RawText: "spoken"},
+	}
+	c, err := ParseActionsSDK(actionsSDKTurn(t, "reservation.start", "", "", args...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		want any
+	}{
+		{"party_size", 4.0}, {"n", 7.0}, {"f", 2.5}, {"date", "2026-11-23"}, {"time", "19:30:00"},
+		{"when", "2026-11-23T07:00:00"}, {"bad", nil}, {"name", "Jane"}, {"raw", "spoken"}, {"absent", nil},
+	}
+	for _, tc := range tests {
+		got, ok := c.Param(tc.name)
+		if ok != (tc.want != nil) || got != tc.want {
+			t.Errorf("Param(%q) = %v, %v; want %v", tc.name, got, ok, tc.want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ type turn struct {
 	query       string
 	convID      string
 	turnID      string // repeated by a re-sent webhook call
+	raw         bool   // the words arrived without Dialogflow (Actions SDK actions.intent.TEXT): see understand
 	transacting bool   // the surface can run Assistant transactions
 	screen      bool
 	reqResult   string         // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
@@ -182,6 +183,12 @@ func (f *flow) welcome(t *turn) {
 }
 
 func (f *flow) fallback(t *turn) {
+	if t.raw {
+		if step := f.understand(t); step != nil {
+			step(t)
+			return
+		}
+	}
 	switch t.cart.Stage {
 	case StageConfirm, StageCancelConfirm:
 		if t.msg.YesNo(t.query) != AnswerUnknown {

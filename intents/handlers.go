@@ -147,6 +147,7 @@ func (a *adapter) read(ctx context.Context, c *fulfillment.Conv) *turn {
 		query:  c.QueryText(),
 		convID: c.ConversationID(),
 		turnID: c.TurnID(),
+		raw:    c.Envelope() == fulfillment.EnvelopeActionsSDK && c.RawIntent() == fulfillment.IntentText,
 		// Transactions need an Assistant surface with a screen (the order preview is a card; on a speaker the
 		// requirements check would hand off to a phone mid-conversation): without one, the text flow.
 		transacting: c.CanTransact() && c.HasScreen(),
