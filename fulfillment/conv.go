@@ -428,7 +428,7 @@ func (c *Conv) argParam(name string) (any, bool) {
 // "seconds"}}) as ISO 8601.
 func isoDatetime(raw json.RawMessage) (string, bool) {
 	var v struct {
-		Date *struct{ Year, Month, Day int } `json:"date"`
+		Date *struct{ Year, Month, Day int }        `json:"date"`
 		Time *struct{ Hours, Minutes, Seconds int } `json:"time"`
 	}
 	if json.Unmarshal(raw, &v) != nil || (v.Date == nil && v.Time == nil) {
