@@ -46,3 +46,37 @@ func TestReadDetails(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnderstand: reading arbitrary words in any stage never panics, and what it reads is in the shapes the
+// conversation's parameter readers take.
+func FuzzUnderstand(f *testing.F) {
+	inv := booking.SampleInventory()
+	m := &inv.Merchants[0]
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, merchantLoc(m))
+	fl := &flow{merchant: m, now: func() time.Time { return now }}
+	for _, s := range []string{"book a table for 4 tomorrow at 7 pm", "for 7 pm", "12 am on 31 feb", "cancel friday at 19:99",
+		"party of 999 at 9:5 p.m.", "my reservations", "415 555 0100", "at", "for", "2026-02-30"} {
+		f.Add(s, uint8(0))
+	}
+	stages := []Stage{StageIdle, StageAssembling, StageContact, StageConfirm, StageChooseSlot, StageChange, StageAnythingElse}
+	f.Fuzz(func(t *testing.T, words string, stage uint8) {
+		tr := &turn{params: map[string]any{}, query: words, msg: MessagesFor("en"),
+			cart: Cart{Stage: stages[int(stage)%len(stages)]}}
+		fl.understand(tr)
+		if v, ok := tr.params["date"]; ok {
+			if _, ok := parseDate(v.(string)); !ok {
+				t.Errorf("%q: date %v does not parse", words, v)
+			}
+		}
+		if v, ok := tr.params["time"]; ok {
+			if _, ok := parseClock(v.(string)); !ok {
+				t.Errorf("%q: time %v does not parse", words, v)
+			}
+		}
+		if v, ok := tr.params["party_size"]; ok {
+			if _, ok := paramInt(v); !ok {
+				t.Errorf("%q: party size %v is not a whole number", words, v)
+			}
+		}
+	})
+}
