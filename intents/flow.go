@@ -598,13 +598,7 @@ func (f *flow) confirm(t *turn) {
 		case AnswerYes:
 			f.book(t)
 		case AnswerNo:
-			if err := f.release(t); err != nil {
-				f.unavailable(t, err)
-				return
-			}
-			t.say(MsgNotBooked, nil)
-			t.cart.Stage = StageAnythingElse
-			f.menuChips(t, MsgChipList, MsgChipNoThanks)
+			f.notBooked(t)
 		default:
 			t.say(MsgYesOrNo, nil)
 			t.chips(MsgChipYes, MsgChipNo)
@@ -628,13 +622,7 @@ func (f *flow) confirm(t *turn) {
 		case AnswerYes: // "book it after all": propose the cart again
 			f.details(t)
 		case AnswerNo: // "never mind"
-			if err := f.release(t); err != nil {
-				f.unavailable(t, err)
-				return
-			}
-			t.say(MsgNotBooked, nil)
-			t.cart.Stage = StageAnythingElse
-			f.menuChips(t, MsgChipList, MsgChipNoThanks)
+			f.notBooked(t)
 		default:
 			t.say(MsgChangeWhat, nil)
 			t.reprompt(MsgChangeReprompt, nil)
@@ -667,6 +655,18 @@ func (f *flow) confirm(t *turn) {
 		t.say(MsgNothingToConfirm, f.args(t))
 		f.menuChips(t, MsgChipList, MsgChipCancel)
 	}
+}
+
+// notBooked releases the hold of a reservation the user declined, says so and asks whether there is anything
+// else.
+func (f *flow) notBooked(t *turn) {
+	if err := f.release(t); err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	t.say(MsgNotBooked, nil)
+	t.cart.Stage = StageAnythingElse
+	f.menuChips(t, MsgChipList, MsgChipNoThanks)
 }
 
 // anythingElse asks whether there is anything else; the user's yes or no answers it.
