@@ -1,6 +1,9 @@
 package intents
 
 import (
+	"reflect"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +25,21 @@ func TestReadDetails(t *testing.T) {
 		{"a table for four on friday at 7:30pm", "", map[string]any{"party_size": 4.0, "date": "2026-11-27", "time": "19:30"}},
 		{"book a table for 7 pm", "", map[string]any{"time": "19:00"}}, // a time, not seven people
 		{"party of six on november 30 at 8", "", map[string]any{"party_size": 6.0, "date": "2026-11-30", "time": "08:00"}},
+		{"party of six on november 30 at 8 for dinner", "", map[string]any{"party_size": 6.0, "date": "2026-11-30", "time": "20:00"}},
+		{"tonight at 7 for 2", "", map[string]any{"party_size": 2.0, "date": "2026-11-22", "time": "19:00"}},
+		{"at 7 for 2", "", map[string]any{"party_size": 2.0, "time": "07:00"}}, // the conversation reads 07:00 as 19:00 when only evenings are open
+		{"a table for 2 tomorrow at 7.30 pm", "", map[string]any{"party_size": 2.0, "date": "2026-11-23", "time": "19:30"}},
+		{"table for 8.30 tonight", "", map[string]any{"date": "2026-11-22", "time": "20:30"}},
+		{"2 adults and 2 kids on saturday", "", map[string]any{"party_size": 4.0, "date": "2026-11-28"}},
+		{"book a table for 5 december", "", map[string]any{"date": "2026-12-05"}},
+		{"a table for 12/24 at 7pm", "", map[string]any{"time": "19:00"}},
+		{"table for 4 maybe saturday at 7", "", map[string]any{"party_size": 4.0, "date": "2026-11-28", "time": "07:00"}},
+		{"the day after tomorrow", "", map[string]any{"date": "2026-11-24"}},
+		{"not today, tomorrow", "", map[string]any{"date": "2026-11-23"}},
+		{"today is busy, tomorrow then", "", map[string]any{"date": "2026-11-23"}},
+		{"not friday, saturday", "", map[string]any{"date": "2026-11-28"}},
+		{"next sunday", "", map[string]any{"date": "2026-11-29"}},
+		{"this sunday", "", map[string]any{"date": "2026-11-22"}},
 		{"2 people", "", map[string]any{"party_size": 2.0}},
 		{"four", StageAssembling, map[string]any{"party_size": 4.0}},
 		{"four", StageChooseSlot, map[string]any{}}, // a bare number is a party size only when that was asked
@@ -79,4 +97,86 @@ func FuzzUnderstand(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadDateEdges: the year turns over, and a day that does not exist is not read.
+func TestReadDateEdges(t *testing.T) {
+	inv := booking.SampleInventory()
+	m := &inv.Merchants[0]
+	for _, tc := range []struct {
+		now         time.Time
+		words, want string
+	}{
+		{time.Date(2028, 3, 1, 10, 0, 0, 0, merchantLoc(m)), "feb 29", ""}, // 2029 has none
+		{time.Date(2027, 12, 30, 10, 0, 0, 0, merchantLoc(m)), "january 2nd", "2028-01-02"},
+		{time.Date(2026, 11, 27, 10, 0, 0, 0, merchantLoc(m)), "next friday", "2026-12-04"},
+		{time.Date(2026, 11, 27, 10, 0, 0, 0, merchantLoc(m)), "friday", "2026-11-27"},
+		{time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC), "today", "2026-11-22"}, // 15:30 in Los Angeles
+	} {
+		f := &flow{merchant: m, now: func() time.Time { return tc.now }}
+		got, ok := f.readDate(tc.words)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("%s, %q: %q %v, want %q", tc.now, tc.words, got, ok, tc.want)
+		}
+	}
+}
+
+// TestUnderstand: the step raw words lead to, by stage.
+func TestUnderstand(t *testing.T) {
+	inv := booking.SampleInventory()
+	m := &inv.Merchants[0]
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, merchantLoc(m))
+	f := &flow{merchant: m, now: func() time.Time { return now }}
+	name := func(fn func(*turn)) string {
+		if fn == nil {
+			return "none"
+		}
+		n := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+		n = strings.TrimSuffix(n[strings.LastIndex(n, ".")+1:], "-fm")
+		return n
+	}
+	tests := []struct {
+		stage  Stage
+		words  string
+		want   string
+		params map[string]any
+	}{
+		{StageIdle, "book a table for 4 tomorrow at 7 pm", "start", map[string]any{"party_size": 4.0, "date": "2026-11-23", "time": "19:00"}},
+		{StageIdle, "book a reservation", "start", nil},
+		{StageIdle, "i need a reservation for 4", "start", map[string]any{"party_size": 4.0}},
+		{StageIdle, "do you have a table", "start", nil},
+		{StageIdle, "what are my reservations", "list", nil},
+		{StageIdle, "do i have a reservation", "list", nil},
+		{StageIdle, "cancel my reservation", "cancel", nil},
+		{StageIdle, "what's your cancellation policy?", "none", nil},
+		{StageIdle, "hello there", "none", nil},
+		{StageConfirm, "yes", "confirm", nil},
+		{StageConfirm, "yes, but make it 8 pm", "details", map[string]any{"time": "20:00"}},
+		{StageConfirm, "right, for 3 people", "details", map[string]any{"party_size": 3.0}},
+		{StageConfirm, "is the table by the window?", "none", nil},
+		{StageConfirm, "what's your cancellation policy?", "none", nil},
+		{StageCancelConfirm, "no, the one on monday", "details", map[string]any{"date": "2026-11-23"}},
+		{StageAnythingElse, "no, cancel my reservation", "cancel", nil},
+		{StageAnythingElse, "no thanks", "confirm", nil},
+		{StageOfferBook, "yes, book a table for 2 tomorrow", "start", map[string]any{"party_size": 2.0, "date": "2026-11-23"}},
+		{StageProposed, "I already booked", "none", nil},
+		{StageContact, "Mary Book", "contact", map[string]any{"name": "Mary Book"}},
+		{StageContact, "my name is Jane", "contact", map[string]any{"name": "Jane"}},
+		{StageContact, "John Smith 415 555 0100", "contact", map[string]any{"name": "John Smith", "phone": "415 555 0100"}},
+		{StageContact, "+1 (415) 555-0100", "contact", map[string]any{"phone": "+1 (415) 555-0100"}},
+		{StageContact, "actually make it 4 people", "details", map[string]any{"party_size": 4.0}},
+		{StageContact, "cancel", "cancel", nil},
+		{StageContact, "no", "none", nil},
+	}
+	for _, tc := range tests {
+		tr := &turn{params: map[string]any{}, query: tc.words, msg: MessagesFor("en"), cart: Cart{Stage: tc.stage, PartySize: 2}}
+		if got := name(f.understand(tr)); got != tc.want {
+			t.Errorf("%s %q: step %s, want %s", tc.stage, tc.words, got, tc.want)
+		}
+		for k, v := range tc.params {
+			if tr.params[k] != v {
+				t.Errorf("%s %q: %s = %v, want %v", tc.stage, tc.words, k, tr.params[k], v)
+			}
+		}
+	}
 }
