@@ -263,7 +263,11 @@ func (f *flow) understand(t *turn) func(*turn) {
 		return nil
 	}
 	if cancelRe.MatchString(words) {
-		f.readDetails(t, words) // "cancel the one on Monday"
+		details := f.readDetails(t, words) // "cancel the one on Monday"
+		if !details && t.msg.YesNo(words) != AnswerUnknown &&
+			(t.cart.Stage == StageConfirm || t.cart.Stage == StageCancelConfirm) {
+			return f.confirm // "no, cancel that" to the summary; "yes, cancel it" to "Cancel …?"
+		}
 		return f.cancel
 	}
 	if t.cart.Stage == StageContact {
@@ -272,8 +276,8 @@ func (f *flow) understand(t *turn) func(*turn) {
 	details := f.readDetails(t, words)
 	answer := t.msg.YesNo(words)
 	switch {
-	case details && !idle(t.cart.Stage):
-		return f.details // "yes, but make it 8 pm": the change, not the yes
+	case details && (!idle(t.cart.Stage) || t.cart.Stage == StageRequirements && t.cart.MerchantID != ""):
+		return f.details // "yes, but make it 8 pm": the change, not the yes; a detail while the check is pending
 	case answer != AnswerUnknown && (t.cart.Stage == StageConfirm || t.cart.Stage == StageCancelConfirm ||
 		t.cart.Stage == StageChange || t.cart.Stage == StageAnythingElse || t.cart.Stage == StageOfferBook):
 		if t.cart.Stage == StageOfferBook && answer == AnswerYes && details {

@@ -167,9 +167,15 @@ func TestUnderstand(t *testing.T) {
 		{StageContact, "actually make it 4 people", "details", map[string]any{"party_size": 4.0}},
 		{StageContact, "cancel", "cancel", nil},
 		{StageContact, "no", "none", nil},
+		{StageConfirm, "no, cancel that", "confirm", nil},
+		{StageCancelConfirm, "yes, cancel it", "confirm", nil},
+		{StageCancelConfirm, "no, don't cancel it", "confirm", nil},
+		{StageCancelConfirm, "cancel the one on monday instead", "cancel", map[string]any{"date": "2026-11-23"}},
+		{StageRequirements, "make it 6 people", "details", map[string]any{"party_size": 6.0}},
 	}
 	for _, tc := range tests {
-		tr := &turn{params: map[string]any{}, query: tc.words, msg: MessagesFor("en"), cart: Cart{Stage: tc.stage, PartySize: 2}}
+		tr := &turn{params: map[string]any{}, query: tc.words, msg: MessagesFor("en"),
+			cart: Cart{Stage: tc.stage, PartySize: 2, MerchantID: m.ID}}
 		if got := name(f.understand(tr)); got != tc.want {
 			t.Errorf("%s %q: step %s, want %s", tc.stage, tc.words, got, tc.want)
 		}

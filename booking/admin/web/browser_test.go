@@ -42,7 +42,7 @@ type fixture struct {
 	la           *time.Location
 	now          time.Time
 
-	ada, grace, alan, edsger, xss, katherine booking.Booking
+	ada, grace, alan, edsger, xss, katherine, dorothy booking.Booking
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -98,6 +98,18 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.katherine = setStatus(k, booking.StatusConfirmed)
+	// Made through the Assistant, but the accepted order carried no Google order id: its changes still go to
+	// Google (booking.Booking.HasGoogleOrder).
+	hold, err = f.core.PlaceHold(ctx, booking.HoldRequest{MerchantID: "sample-salon", Start: at(13, 0), PartySize: 1, UserID: "user-d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: "sample-salon", HoldID: hold.ID,
+		Customer: booking.Customer{Name: "Dorothy Vaughan"}, Source: booking.SourceAssistant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.dorothy = setStatus(d, booking.StatusConfirmed)
 	// Not on the page: another day, another merchant.
 	create("sample-salon", time.Date(2026, 6, 3, 10, 0, 0, 0, la), "Barbara Liskov")
 	create("sample-bistro", at(19, 0), "John Backus")
@@ -487,6 +499,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 		{f.ada.ID, "PENDING", "10:00 AM", "1", "Ada Lovelace", "Pending", code(f.ada), "Staff", "NONE —No Google order", []string{"details", "confirm", "reject", "cancel", "reschedule"}},
 		{f.grace.ID, "CONFIRMED", "11:00 AM", "1", "Grace Hopper", "Confirmed", code(f.grace), "Staff", "NONE —No Google order", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
 		{f.edsger.ID, "CANCELLED", "12:00 PM", "1", "Edsger Dijkstra", "Cancelled", code(f.edsger), "Staff", "NONE —No Google order", []string{"details"}},
+		{f.dorothy.ID, "CONFIRMED", "1:00 PM", "1", "Dorothy Vaughan", "Confirmed", code(f.dorothy), "Google Assistant", "SENT Up to date", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
 		{f.alan.ID, "CONFIRMED", "2:00 PM", "1", "Alan Turing", "Confirmed", code(f.alan), "Staff", "NONE —No Google order", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
 		{f.xss.ID, "PENDING", "3:00 PM", "1", xssName, "Pending", code(f.xss), "Staff", "NONE —No Google order", []string{"details", "confirm", "reject", "cancel", "reschedule"}},
 		{f.katherine.ID, "CONFIRMED", "4:30 PM", "1", "Katherine Johnson", "Confirmed", code(f.katherine), "Google Assistant", "SENT Up to date", []string{"details", "fulfill", "noshow", "cancel", "reschedule"}},
@@ -501,7 +514,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if err := b.find("#date").Property(ctx, "value", &dateValue); err != nil || dateValue != day {
 		t.Errorf("date input = %q, %v; want %s", dateValue, err, day)
 	}
-	if got := b.text("#summary"); got != "6 reservations · 5 open, 5 guests · 2 waiting for confirmation · times in Los Angeles time" {
+	if got := b.text("#summary"); got != "7 reservations · 6 open, 6 guests · 2 waiting for confirmation · times in Los Angeles time" {
 		t.Errorf("summary = %q", got)
 	}
 	if got := b.text("#day-title"); got != "Tuesday, June 2, 2026" {
@@ -656,7 +669,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if err := b.s.Execute(ctx, "const s = document.getElementById('status-filter'); s.value = ''; s.dispatchEvent(new Event('change'));", nil); err != nil {
 		t.Fatal(err)
 	}
-	b.waitFor("all bookings again", func(context.Context) (bool, error) { return len(b.rows()) == 6, nil })
+	b.waitFor("all bookings again", func(context.Context) (bool, error) { return len(b.rows()) == 7, nil })
 
 	// The next and previous days.
 	b.click("#next-day")
@@ -668,7 +681,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 		t.Errorf("the URL does not follow the date: %s", u)
 	}
 	b.click("#prev-day")
-	b.waitFor("the first day again", func(context.Context) (bool, error) { return len(b.rows()) == 6, nil })
+	b.waitFor("the first day again", func(context.Context) (bool, error) { return len(b.rows()) == 7, nil })
 
 	// A phone-sized window.
 	if err := b.s.SetWindowSize(ctx, 390, 844); err != nil {
@@ -746,7 +759,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	})
 	b.exec("const s = document.getElementById('merchant'); s.value = 'sample-salon'; s.dispatchEvent(new Event('change'));", nil)
 	b.waitText("#merchant-name", "Sample Salon")
-	b.waitFor("the salon's bookings", func(context.Context) (bool, error) { return len(b.rows()) == 6, nil })
+	b.waitFor("the salon's bookings", func(context.Context) (bool, error) { return len(b.rows()) == 7, nil })
 	if u, _ := b.s.URL(ctx); !strings.Contains(u, "merchant=sample-salon") {
 		t.Errorf("the URL does not follow the merchant: %s", u)
 	}

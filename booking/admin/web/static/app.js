@@ -466,9 +466,15 @@ function renderRow(b) {
   return tr;
 }
 
+// hasGoogleOrder mirrors booking.Booking.HasGoogleOrder: made through an Assistant transaction, or carrying a
+// Google order id. Only such bookings' changes are sent to Google.
+function hasGoogleOrder(b) {
+  return Boolean(b.googleOrderId) || b.source === 'ASSISTANT';
+}
+
 // googleMark shows whether the booking's latest change reached the customer's Google receipt.
 function googleMark(b) {
-  if (!b.googleOrderId) {
+  if (!hasGoogleOrder(b)) {
     return el('span', { class: 'google-none', 'data-state': 'NONE', title: 'Not booked through the Google Assistant: there is no Google receipt to update.' },
       el('span', { 'aria-hidden': 'true' }, '—'), el('span', { class: 'visually-hidden' }, 'No Google order'));
   }
@@ -494,7 +500,7 @@ function summarize(updates) {
 // loadGoogleStates fetches the updates of bookings that have a Google order, four at a time, and fills in
 // their Google column.
 async function loadGoogleStates(bookings, seq) {
-  const todo = bookings.filter((b) => b.googleOrderId && state.google.get(b.id)?.version !== b.version);
+  const todo = bookings.filter((b) => hasGoogleOrder(b) && state.google.get(b.id)?.version !== b.version);
   const worker = async () => {
     while (todo.length && seq === state.listSeq) {
       const b = todo.shift();
@@ -631,7 +637,7 @@ function renderDetails() {
     ['Source', SOURCE_LABELS[b.source] || String(b.source || '')],
     ['Email', b.customer?.email || '—'],
     ['Phone', b.customer?.phone || '—'],
-    ['Google order', b.googleOrderId || 'None (not booked through the Google Assistant)'],
+    ['Google order', b.googleOrderId || (hasGoogleOrder(b) ? 'Yes (Google sent no order id)' : 'None (not booked through the Google Assistant)')],
     ['Last reason', b.reason || '—'],
     ['Booked at', fmtDateTime(b.createdAt)],
     ['Last change', `${fmtDateTime(b.updatedAt)} (version ${b.version})`],
@@ -639,7 +645,7 @@ function renderDetails() {
   $('details-fields').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 
   const updates = Array.isArray(b.updates) ? b.updates : [];
-  setText('updates-note', b.googleOrderId
+  setText('updates-note', hasGoogleOrder(b)
     ? 'Each change is sent to Google so the customer\'s receipt stays current.'
     : 'This reservation has no Google order, so its changes are not sent to Google.');
   $('updates').tBodies[0].replaceChildren(...updates.map((u) => el('tr', { 'data-seq': u.seq, 'data-google': u.google },
