@@ -19,6 +19,18 @@ import (
 	"github.com/reservations/reservations/intents"
 )
 
+// actionsSDKServer serves the conversation over core on the Actions SDK envelope, on a loopback listener.
+func actionsSDKServer(t *testing.T, core *booking.Core) *httptest.Server {
+	t.Helper()
+	app := fulfillment.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := intents.Register(app, intents.Deps{Core: core}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.ActionsSDK(nil))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // The Actions SDK envelope reaches the same handlers: MAIN is the welcome, TEXT the fallback, and the cart
 // travels in the conversation token.
 func TestActionsSDKEnvelope(t *testing.T) {
@@ -26,12 +38,7 @@ func TestActionsSDKEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := fulfillment.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := intents.Register(app, intents.Deps{Core: core}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.ActionsSDK(nil))
-	defer srv.Close()
+	srv := actionsSDKServer(t, core)
 	tests := []struct {
 		intent, query, token string
 		want                 []string
@@ -142,12 +149,7 @@ func TestActionsSDKConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := fulfillment.NewApp(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := intents.Register(app, intents.Deps{Core: core}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.ActionsSDK(nil))
-	defer srv.Close()
+	srv := actionsSDKServer(t, core)
 	a := &asdk{t: t, url: srv.URL, conv: "asdk-1"}
 	steps := []struct {
 		intent, query string

@@ -195,8 +195,7 @@ func (f *flow) fallback(t *turn) {
 			f.confirm(t)
 			return
 		}
-		t.say(MsgYesOrNo, nil)
-		t.chips(MsgChipYes, MsgChipNo)
+		f.askYesNo(t)
 	case StageChange:
 		if f.changeChoice(t) {
 			return
@@ -600,8 +599,7 @@ func (f *flow) confirm(t *turn) {
 		case AnswerNo:
 			f.notBooked(t)
 		default:
-			t.say(MsgYesOrNo, nil)
-			t.chips(MsgChipYes, MsgChipNo)
+			f.askYesNo(t)
 		}
 	case StageCancelConfirm:
 		switch answer {
@@ -614,8 +612,7 @@ func (f *flow) confirm(t *turn) {
 			f.anythingElse(t)
 			f.menuChips(t, MsgChipList, MsgChipNoThanks)
 		default:
-			t.say(MsgYesOrNo, nil)
-			t.chips(MsgChipYes, MsgChipNo)
+			f.askYesNo(t)
 		}
 	case StageChange:
 		switch answer {
@@ -635,8 +632,7 @@ func (f *flow) confirm(t *turn) {
 		case AnswerNo:
 			f.goodbye(t)
 		default:
-			t.say(MsgYesOrNo, nil)
-			t.chips(MsgChipYes, MsgChipNo)
+			f.askYesNo(t)
 		}
 	case StageAnythingElse:
 		switch answer {
@@ -655,6 +651,12 @@ func (f *flow) confirm(t *turn) {
 		t.say(MsgNothingToConfirm, f.args(t))
 		f.menuChips(t, MsgChipList, MsgChipCancel)
 	}
+}
+
+// askYesNo asks again for the yes or no a question is waiting for.
+func (f *flow) askYesNo(t *turn) {
+	t.say(MsgYesOrNo, nil)
+	t.chips(MsgChipYes, MsgChipNo)
 }
 
 // notBooked releases the hold of a reservation the user declined, says so and asks whether there is anything
