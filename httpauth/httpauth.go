@@ -1,4 +1,5 @@
-// Package httpauth is reusable authentication middleware for Gin: HTTP basic authentication with one or more
+// Package httpauth is reusable authentication middleware for net/http (func(http.Handler) http.Handler): HTTP
+// basic authentication with one or more
 // credential pairs (any pair passes, so credentials can be rotated without downtime) and a required header
 // carrying a shared secret, as Dialogflow's fulfillment settings and the Actions Center booking server
 // configuration send them.
@@ -18,9 +19,7 @@ import (
 	"net/textproto"
 	"strings"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/reservations/reservations/logging"
+	"github.com/reservations/reservations/httperr"
 )
 
 const redacted = "[REDACTED]"
@@ -196,47 +195,49 @@ func (c *headerCheck) Allow(r *http.Request) bool {
 
 func (c *headerCheck) Challenge() string { return "" }
 
+// Middleware wraps a handler with a check: the handler runs only for requests that pass.
+type Middleware = func(http.Handler) http.Handler
+
 // Basic returns middleware requiring HTTP basic authentication with any of creds; failures get a 401 JSON
 // error and a WWW-Authenticate challenge for realm.
-func Basic(realm string, creds ...Credential) gin.HandlerFunc {
+func Basic(realm string, creds ...Credential) Middleware {
 	return Any(BasicCheck(realm, creds...))
 }
 
 // Header returns middleware requiring header h; failures get a 401 JSON error.
-func Header(h HeaderSecret) gin.HandlerFunc {
+func Header(h HeaderSecret) Middleware {
 	return Any(HeaderCheck(h))
 }
 
-// Any returns middleware that lets a request through when at least one of checks passes, and otherwise aborts
-// with 401 and {"error":{"code":401,"message":"unauthorized","requestId":"…"}}, plus the WWW-Authenticate
-// challenges of the checks that have one. With no checks every request is refused.
-func Any(checks ...Check) gin.HandlerFunc {
+// Any returns middleware that lets a request through when at least one of checks passes, and otherwise answers
+// 401 with the JSON error body of package httperr (reason UNAUTHENTICATED, message "unauthorized", the request
+// id), plus the WWW-Authenticate challenges of the checks that have one. With no checks every request is
+// refused.
+func Any(checks ...Check) Middleware {
 	var challenges []string
 	for _, c := range checks {
 		if ch := c.Challenge(); ch != "" {
 			challenges = append(challenges, ch)
 		}
 	}
-	return func(c *gin.Context) {
-		ok := false
-		for _, chk := range checks {
-			// Evaluate every check: which one passes should not show in the timing.
-			if chk.Allow(c.Request) {
-				ok = true
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ok := false
+			for _, chk := range checks {
+				// Evaluate every check: which one passes should not show in the timing.
+				if chk.Allow(r) {
+					ok = true
+				}
 			}
-		}
-		if ok {
-			c.Next()
-			return
-		}
-		for _, ch := range challenges {
-			c.Writer.Header().Add("WWW-Authenticate", ch)
-		}
-		c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": gin.H{
-			"code":      http.StatusUnauthorized,
-			"message":   "unauthorized",
-			"requestId": logging.RequestID(c.Request.Context()),
-		}})
+			if ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			for _, ch := range challenges {
+				w.Header().Add("WWW-Authenticate", ch)
+			}
+			httperr.Write(w, r, http.StatusUnauthorized, httperr.Reason(http.StatusUnauthorized), "unauthorized")
+		})
 	}
 }
 

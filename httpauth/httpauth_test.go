@@ -10,21 +10,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/reservations/reservations/logging"
 )
 
-func init() { gin.SetMode(gin.TestMode) }
-
-// newEngine mounts mw in front of a handler answering 200 "ok", with a fixed request id in the context.
-func newEngine(mw gin.HandlerFunc) *gin.Engine {
-	e := gin.New()
-	e.Use(func(c *gin.Context) {
-		c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), "rid-1"))
+// newEngine puts mw in front of a handler answering 200 "ok", with a fixed request id in the context.
+func newEngine(mw Middleware) http.Handler {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	h := mw(ok)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(logging.WithRequestID(r.Context(), "rid-1")))
 	})
-	e.POST("/hook", mw, func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	return e
 }
 
 type reqOpt func(*http.Request)
@@ -43,7 +38,7 @@ func do(e http.Handler, opts ...reqOpt) *httptest.ResponseRecorder {
 	return w
 }
 
-const unauthorizedBody = `{"error":{"code":401,"message":"unauthorized","requestId":"rid-1"}}`
+const unauthorizedBody = `{"error":{"code":401,"reason":"UNAUTHENTICATED","message":"unauthorized","requestId":"rid-1"}}` + "\n"
 
 func TestBasic(t *testing.T) {
 	creds := []Credential{{User: "dialogflow", Password: "old-pass"}, {User: "dialogflow", Password: "new:pass"}}

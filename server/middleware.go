@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/reservations/reservations/httperr"
 	"github.com/reservations/reservations/logging"
 )
 
@@ -28,26 +29,11 @@ const maxRequestIDLen = 64
 // UnmatchedRoute is the route label of requests that matched no route (404 and 405).
 const UnmatchedRoute = "unmatched"
 
-// ErrorBody is the JSON error every middleware answers with:
-// {"error":{"code":404,"message":"not found","requestId":"…"}}.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail is the content of [ErrorBody].
-type ErrorDetail struct {
-	Code      int    `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"requestId"`
-}
-
-// AbortJSON aborts the chain with status code and an [ErrorBody] carrying message and the request id.
+// AbortJSON aborts the chain with status code and the JSON error body of package httperr: the reason that
+// goes with the status (httperr.Reason), message and the request id.
 func AbortJSON(c *gin.Context, code int, message string) {
-	c.AbortWithStatusJSON(code, ErrorBody{Error: ErrorDetail{
-		Code:      code,
-		Message:   message,
-		RequestID: logging.RequestID(c.Request.Context()),
-	}})
+	c.Abort()
+	httperr.Write(c.Writer, c.Request, code, httperr.Reason(code), message)
 }
 
 // RequestID returns the id of the request being served (the same as logging.RequestID(c.Request.Context())).

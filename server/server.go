@@ -3,9 +3,13 @@
 // errors, explicit trusted proxies), the operational endpoints /healthz, /readyz and /metrics, and an
 // http.Server with timeouts and a graceful shutdown.
 //
-// The binary (cmd/reservations) creates a Server with [New], mounts the protocol adapters on [Server.Engine]
-// (route groups with their own authentication middleware), and runs it with [Server.ListenAndServe] until its
-// context is cancelled.
+// Every error the server answers itself (404, 405, 413, 500) has the JSON body of package httperr, with the
+// request id the requestID middleware put in the request context (where logging.RequestID and the adapters
+// behind gin.WrapH find it).
+//
+// The binary (cmd/reservations) creates a Server with [New], mounts the protocol adapters (plain
+// http.Handlers, wrapped in their authentication middleware) with [Server.Mount], and runs it with
+// [Server.ListenAndServe] until its context is cancelled.
 package server
 
 import (
@@ -16,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -145,10 +150,60 @@ func applyDefaults(cfg *Config) {
 	def(&cfg.ReadyTimeout, DefaultReadyTimeout)
 }
 
-// Engine returns the Gin engine, for mounting route groups:
+// Engine returns the Gin engine, for routes written as Gin handlers; http.Handlers are mounted with
+// [Server.Mount]:
 //
-//	g := srv.Engine().Group("/admin", httpauth.Basic("admin", creds...))
+//	srv.Engine().GET("/version", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"version": v}) })
 func (s *Server) Engine() *gin.Engine { return s.engine }
+
+// Mount serves each of patterns with h, through gin.WrapH. A pattern is a net/http ServeMux pattern with a
+// method and no host, as the adapter's own mux registers it: "POST /v3/CreateBooking",
+// "GET /admin/v1/bookings/{id}", "GET /admin/assets/{name...}", "GET /admin/{$}". It is registered on the
+// engine in Gin's syntax (/v3/CreateBooking, /admin/v1/bookings/:id, /admin/assets/*name, /admin/), which is
+// also the route label of the metrics. The engine routes first: a request no pattern matches gets the server's
+// JSON 404 or 405 and never reaches h, nor the authentication middleware h may be wrapped in.
+//
+// A GET pattern is registered for GET only (HEAD gets 405); list "HEAD /path" as well to serve HEAD.
+func (s *Server) Mount(h http.Handler, patterns ...string) error {
+	wrapped := gin.WrapH(h)
+	for _, p := range patterns {
+		method, path, err := ginRoute(p)
+		if err != nil {
+			return err
+		}
+		s.engine.Handle(method, path, wrapped)
+	}
+	return nil
+}
+
+// ginRoute turns a ServeMux pattern with a method into Gin's method and path: {name} becomes :name, a final
+// {name...} becomes *name and a final {$} is dropped (the path keeps its trailing slash).
+func ginRoute(pattern string) (method, path string, err error) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok || method == "" || !strings.HasPrefix(path, "/") {
+		return "", "", fmt.Errorf("mount %q: want a method and a path, such as \"GET /admin/{$}\"", pattern)
+	}
+	segs := strings.Split(path, "/")
+	last := len(segs) - 1
+	for i, seg := range segs {
+		name, ok := strings.CutPrefix(seg, "{")
+		if !ok {
+			continue
+		}
+		name, ok = strings.CutSuffix(name, "}")
+		switch rest, multi := strings.CutSuffix(name, "..."); {
+		case !ok || name == "" || (name == "$" || multi) && i != last:
+			return "", "", fmt.Errorf("mount %q: malformed wildcard %q", pattern, seg)
+		case name == "$":
+			segs[i] = ""
+		case multi:
+			segs[i] = "*" + rest
+		default:
+			segs[i] = ":" + name
+		}
+	}
+	return method, strings.Join(segs, "/"), nil
+}
 
 // Handler returns the engine as an http.Handler (for tests and custom servers).
 func (s *Server) Handler() http.Handler { return s.engine }

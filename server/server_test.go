@@ -161,18 +161,19 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	tests := []struct {
 		method, path string
 		wantCode     int
+		wantReason   string
 		wantMsg      string
 		wantAllow    string
 	}{
-		{http.MethodGet, "/nope", 404, "not found", ""},
-		{http.MethodPost, "/hook/", 404, "not found", ""},
-		{http.MethodGet, "/hook", 405, "method not allowed", "POST"},
-		{http.MethodPost, "/healthz", 405, "method not allowed", "GET"},
+		{http.MethodGet, "/nope", 404, "NOT_FOUND", "not found", ""},
+		{http.MethodPost, "/hook/", 404, "NOT_FOUND", "not found", ""},
+		{http.MethodGet, "/hook", 405, "UNIMPLEMENTED", "method not allowed", "POST"},
+		{http.MethodPost, "/healthz", 405, "UNIMPLEMENTED", "method not allowed", "GET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			w := serve(s.Handler(), tt.method, tt.path, nil, RequestIDHeader, "rid-42")
-			want := `{"error":{"code":` + itoa(tt.wantCode) + `,"message":"` + tt.wantMsg + `","requestId":"rid-42"}}`
+			want := `{"error":{"code":` + itoa(tt.wantCode) + `,"reason":"` + tt.wantReason + `","message":"` + tt.wantMsg + `","requestId":"rid-42"}}` + "\n"
 			if w.Code != tt.wantCode || w.Body.String() != want {
 				t.Fatalf("%s %s = %d %s, want %d %s", tt.method, tt.path, w.Code, w.Body, tt.wantCode, want)
 			}
@@ -197,7 +198,7 @@ func TestPanicBecomes500JSON(t *testing.T) {
 	})
 	for _, path := range []string{"/boom", "/index?i=3"} {
 		w := serve(s.Handler(), http.MethodGet, path, nil, RequestIDHeader, "rid-panic")
-		want := `{"error":{"code":500,"message":"internal error","requestId":"rid-panic"}}`
+		want := `{"error":{"code":500,"reason":"INTERNAL","message":"internal error","requestId":"rid-panic"}}` + "\n"
 		if w.Code != 500 || w.Body.String() != want {
 			t.Fatalf("GET %s = %d %s, want 500 %s", path, w.Code, w.Body, want)
 		}
@@ -319,7 +320,7 @@ func TestBodyLimit(t *testing.T) {
 		got, _ = io.ReadAll(r.Body)
 		w.WriteHeader(200)
 	})))
-	tooLarge := `{"error":{"code":413,"message":"request body too large (limit 1024 bytes)","requestId":"rid-big"}}`
+	tooLarge := `{"error":{"code":413,"reason":"RESOURCE_EXHAUSTED","message":"request body too large (limit 1024 bytes)","requestId":"rid-big"}}` + "\n"
 
 	tests := []struct {
 		name       string

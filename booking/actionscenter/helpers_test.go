@@ -19,15 +19,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/actionscenter"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/httpauth"
 )
-
-func init() { gin.SetMode(gin.TestMode) }
 
 // The test credentials: two current pairs (during a rotation) and the retired one.
 var (
@@ -131,11 +127,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatalf("NewService: %v", err)
 	}
 	logs := &lockedBuffer{}
-	srv := actionscenter.New(core, actionscenter.Options{
+	srv := actionscenter.New(core, o.store, actionscenter.Options{
 		Credentials: []httpauth.Credential{credCur, credNew},
 		Logger:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
-	return &env{t: t, core: core, store: o.store, clock: clk, h: srv.Handler(), logs: logs}
+	return &env{t: t, core: core, store: o.store, clock: clk, h: srv, logs: logs}
 }
 
 // do sends a request with the given credentials (nil: none) and returns the status and body.

@@ -7,18 +7,20 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
-// outcome is how a core failure is answered: a business failure (HTTP 200 with booking_failure and Cause) or an
-// HTTP error (Status with the gRPC-style name StatusName).
+// outcome is how a core failure is answered: a business failure (HTTP 200 with a booking_failure naming
+// Cause) on CreateBooking and UpdateBooking, otherwise the HTTP error Status (400 when zero) with the google.rpc
+// reason of the status (httperr.Reason) and Message (the failure's text when empty).
 type outcome struct {
-	Cause      FailureCause
-	Status     int
-	StatusName string
+	Cause   FailureCause
+	Status  int
+	Message string
 }
 
-// failureOutcomes maps every booking.Code to its answer on CreateBooking and UpdateBooking. NOT_FOUND is
-// refined by the handlers (unknown booking → 404, unknown merchant or service → 400, unknown lease →
-// LEASE_EXPIRED); ILLEGAL_TRANSITION by the booking's status (see [illegalTransitionCause]).
-var failureOutcomes = map[booking.Code]outcome{
+// failures is the one table from core failures to the Actions Center wire. Handlers refine it where the
+// context decides (see [refinement]): NOT_FOUND of the booking an RPC names is 404 ([bookingLookup]), of the
+// merchant or service 400, of the lease LEASE_EXPIRED; ILLEGAL_TRANSITION depends on the booking's status
+// ([illegalTransitionCause]). A code missing here is answered 503, as an infrastructure error.
+var failures = map[booking.Code]outcome{
 	booking.CodeSlotUnavailable:           {Cause: CauseSlotUnavailable},
 	booking.CodeSlotAlreadyBookedByUser:   {Cause: CauseSlotAlreadyBookedByUser},
 	booking.CodeHoldExpired:               {Cause: CauseLeaseExpired},
@@ -26,10 +28,21 @@ var failureOutcomes = map[booking.Code]outcome{
 	booking.CodeBookingAlreadyCancelled:   {Cause: CauseBookingAlreadyCancelled},
 	booking.CodeBookingNotCancellable:     {Cause: CauseBookingNotCancellable},
 	booking.CodeIllegalTransition:         {Cause: CauseBookingNotCancellable},
-	booking.CodeVersionMismatch:           {Status: http.StatusConflict, StatusName: "ABORTED"},
-	booking.CodeIdempotencyConflict:       {Status: http.StatusConflict, StatusName: "ABORTED"},
-	booking.CodeInvalidArgument:           {Status: http.StatusBadRequest, StatusName: "INVALID_ARGUMENT"},
-	booking.CodeNotFound:                  {Status: http.StatusBadRequest, StatusName: "INVALID_ARGUMENT"},
+	booking.CodeVersionMismatch:           {Status: http.StatusConflict},
+	booking.CodeIdempotencyConflict:       {Status: http.StatusConflict},
+	booking.CodeInvalidArgument:           {Status: http.StatusBadRequest},
+	booking.CodeNotFound:                  {Status: http.StatusBadRequest},
+}
+
+// refinement overrides the outcome of [failures] for one failure, when it returns true.
+type refinement func(be *booking.Error) (outcome, bool)
+
+// bookingLookup answers a lookup of the booking an RPC names: 404 when it does not exist.
+func bookingLookup(be *booking.Error) (outcome, bool) {
+	if be.Code == booking.CodeNotFound {
+		return outcome{Status: http.StatusNotFound, Message: "booking id not found"}, true
+	}
+	return outcome{}, false
 }
 
 // bookingStatuses maps the core's status to the Actions Center's. FULFILLED (the reservation took place) has no

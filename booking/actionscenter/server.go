@@ -3,6 +3,7 @@ package actionscenter
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,11 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/httpauth"
-	"github.com/reservations/reservations/logging"
+	"github.com/reservations/reservations/httperr"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Options.MaxBodyBytes is zero: 1 MiB.
@@ -34,6 +33,11 @@ const (
 	reasonUpdate = "changed by the user through the Actions Center"
 )
 
+// Pinger reports whether the booking store answers; HealthCheck calls it. Every booking store implements it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // Options configures the booking server.
 type Options struct {
 	// Credentials are the accepted basic-auth pairs: one, or two while the password is being rotated. With none,
@@ -48,15 +52,19 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Server is the Actions Center booking server over the booking core.
+// Server is the Actions Center booking server over the booking core. It is an http.Handler serving the
+// routes of [Server.Patterns], each behind basic auth; any other path answers 404 and a known path with the
+// wrong HTTP method 405, both with the JSON error body of package httperr and without asking for credentials.
 type Server struct {
-	core *booking.Core
-	opts Options
-	log  *slog.Logger
+	core  *booking.Core
+	store Pinger
+	opts  Options
+	log   *slog.Logger
+	mux   *http.ServeMux
 }
 
-// New returns the booking server for core.
-func New(core *booking.Core, opts Options) *Server {
+// New returns the booking server for core; HealthCheck pings store (the core's store).
+func New(core *booking.Core, store Pinger, opts Options) *Server {
 	if opts.Realm == "" {
 		opts.Realm = DefaultRealm
 	}
@@ -67,7 +75,9 @@ func New(core *booking.Core, opts Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{core: core, opts: opts, log: log.With("component", "actionscenter")}
+	s := &Server{core: core, store: store, opts: opts, log: log.With("component", "actionscenter")}
+	s.mux = s.routes()
+	return s
 }
 
 // methods are the API's methods with their HTTP verbs.
@@ -82,10 +92,37 @@ var methods = []struct {
 	{"ListBookings", http.MethodPost},
 }
 
-// Register mounts the API under /v3 on r, behind basic auth: each method at /v3/Method/ and /v3/Method, and
-// also in lower case (/v3/method/), as Google's Node skeleton routes lower-cased paths.
-func (s *Server) Register(r gin.IRouter) {
-	handlers := map[string]gin.HandlerFunc{
+// paths returns the paths a method is served at: /v3/Method and /v3/Method/, and the same in lower case
+// (/v3/method/), as Google's Node skeleton routes lower-cased paths. The paths with a trailing slash end in
+// {$}, so that they match only themselves.
+func paths(method string) []string {
+	names := []string{method}
+	if lower := strings.ToLower(method); lower != method {
+		names = append(names, lower)
+	}
+	var out []string
+	for _, n := range names {
+		out = append(out, "/v3/"+n, "/v3/"+n+"/{$}")
+	}
+	return out
+}
+
+// Patterns returns the ServeMux patterns of the API's routes, with their methods ("POST /v3/CreateBooking",
+// "POST /v3/CreateBooking/{$}", ...), for mounting the server on another router.
+func (s *Server) Patterns() []string {
+	var out []string
+	for _, m := range methods {
+		for _, p := range paths(m.name) {
+			out = append(out, m.verb+" "+p)
+		}
+	}
+	return out
+}
+
+// routes builds the mux: each method behind basic auth, the same path with another HTTP method 405, and
+// anything else 404.
+func (s *Server) routes() *http.ServeMux {
+	handlers := map[string]http.HandlerFunc{
 		"HealthCheck":             s.healthCheck,
 		"BatchAvailabilityLookup": s.batchAvailabilityLookup,
 		"CreateBooking":           s.createBooking,
@@ -93,151 +130,159 @@ func (s *Server) Register(r gin.IRouter) {
 		"GetBookingStatus":        s.getBookingStatus,
 		"ListBookings":            s.listBookings,
 	}
-	g := r.Group("/v3", httpauth.Basic(s.opts.Realm, s.opts.Credentials...))
+	auth := httpauth.Basic(s.opts.Realm, s.opts.Credentials...)
+	mux := http.NewServeMux()
 	for _, m := range methods {
-		h := handlers[m.name]
-		names := []string{m.name}
-		if lower := strings.ToLower(m.name); lower != m.name {
-			names = append(names, lower)
-		}
-		for _, n := range names {
-			g.Handle(m.verb, "/"+n, h)
-			g.Handle(m.verb, "/"+n+"/", h)
+		h := auth(handlers[m.name])
+		for _, p := range paths(m.name) {
+			mux.Handle(m.verb+" "+p, h)
+			mux.Handle(p, methodNotAllowed(m.verb))
 		}
 	}
-}
-
-// Handler returns a standalone http.Handler serving only this API (unknown paths 404 JSON, wrong methods 405
-// JSON), for tests and tools; the service mounts the API on its own engine with Register.
-func (s *Server) Handler() http.Handler {
-	e := gin.New()
-	e.HandleMethodNotAllowed = true
-	if err := e.SetTrustedProxies(nil); err != nil {
-		s.log.Error("set trusted proxies", "error", err)
-	}
-	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) {
-		s.log.Error("panic in handler", "path", c.FullPath())
-		writeError(c, http.StatusInternalServerError, "INTERNAL", "internal error")
-	}))
-	s.Register(e)
-	e.NoRoute(func(c *gin.Context) { writeError(c, http.StatusNotFound, "NOT_FOUND", "no such method") })
-	e.NoMethod(func(c *gin.Context) {
-		writeError(c, http.StatusMethodNotAllowed, "UNIMPLEMENTED", "method not allowed")
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httperr.Write(w, r, http.StatusNotFound, httperr.Reason(http.StatusNotFound), "no such method")
 	})
-	return e
+	return mux
 }
 
-// writeError answers a JSON error.
-func writeError(c *gin.Context, code int, status, msg string) {
-	c.AbortWithStatusJSON(code, ErrorBody{Error: ErrorDetail{
-		Code: code, Status: status, Message: msg, RequestID: logging.RequestID(c.Request.Context()),
-	}})
+// methodNotAllowed answers 405 with the Allow header.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		httperr.Write(w, r, http.StatusMethodNotAllowed, httperr.Reason(http.StatusMethodNotAllowed), "method not allowed")
+	})
 }
 
-func badRequest(c *gin.Context, format string, args ...any) {
-	writeError(c, http.StatusBadRequest, "INVALID_ARGUMENT", fmt.Sprintf(format, args...))
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// writeJSON answers 200 with v as JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // the wire types always encode
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+// writeError answers an HTTP error with the JSON error body; the reason is the google.rpc code of the status.
+func writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	httperr.Write(w, r, status, httperr.Reason(status), msg)
+}
+
+func badRequest(w http.ResponseWriter, r *http.Request, format string, args ...any) {
+	writeError(w, r, http.StatusBadRequest, fmt.Sprintf(format, args...))
 }
 
 // readRequest reads and decodes the body into v, answering 413 or 400 itself when it cannot.
-func (s *Server) readRequest(c *gin.Context, v any) bool {
-	if c.Request.ContentLength > s.opts.MaxBodyBytes {
-		writeError(c, http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED", fmt.Sprintf("request body over %d bytes", s.opts.MaxBodyBytes))
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, v any) bool {
+	tooBig := fmt.Sprintf("request body over %d bytes", s.opts.MaxBodyBytes)
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		writeError(w, r, http.StatusRequestEntityTooLarge, tooBig)
 		return false
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(c, http.StatusRequestEntityTooLarge, "RESOURCE_EXHAUSTED", fmt.Sprintf("request body over %d bytes", s.opts.MaxBodyBytes))
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, r, http.StatusRequestEntityTooLarge, tooBig)
 			return false
 		}
-		badRequest(c, "reading the request body failed")
+		badRequest(w, r, "reading the request body failed")
 		return false
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		badRequest(c, "empty request body: want a JSON object")
+		badRequest(w, r, "empty request body: want a JSON object")
 		return false
 	}
 	if err := Decode(data, v); err != nil {
-		badRequest(c, "%s", err.Error())
+		badRequest(w, r, "%s", err.Error())
 		return false
 	}
 	return true
 }
 
 // infraError answers an error that is not a business failure: the store could not be reached or failed.
-func (s *Server) infraError(c *gin.Context, rpc string, err error) {
-	s.log.Error("booking core unavailable", "rpc", rpc, "error", err)
-	writeError(c, http.StatusServiceUnavailable, "UNAVAILABLE", "the booking store is unavailable; retry later")
+func (s *Server) infraError(w http.ResponseWriter, r *http.Request, rpc string, err error) {
+	s.log.ErrorContext(r.Context(), "booking core unavailable", "rpc", rpc, "error", err)
+	writeError(w, r, http.StatusServiceUnavailable, "the booking store is unavailable; retry later")
 }
 
-// failure answers err from the core on CreateBooking or UpdateBooking: a business failure with HTTP 200 and a
-// specific cause, an HTTP error for invalid arguments and conflicts, or 503.
-func (s *Server) failure(c *gin.Context, rpc string, err error, cause func(*booking.Error) (FailureCause, bool)) {
+// fail answers err from the core with its outcome in [failures], or the one refine gives (nil: none). A
+// failure with a cause is a booking_failure (HTTP 200) when withCause is set (CreateBooking, UpdateBooking);
+// any other is an HTTP error; an error that is not a core failure is 503.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rpc string, err error, withCause bool, refine refinement) {
 	var be *booking.Error
 	if !errors.As(err, &be) {
-		s.infraError(c, rpc, err)
+		s.infraError(w, r, rpc, err)
 		return
 	}
-	if cause != nil {
-		if fc, ok := cause(be); ok {
-			s.businessFailure(c, rpc, be, fc)
-			return
+	o, ok := failures[be.Code]
+	if refine != nil {
+		if ro, rok := refine(be); rok {
+			o, ok = ro, true
 		}
 	}
-	o, ok := failureOutcomes[be.Code]
-	if !ok {
-		s.infraError(c, rpc, err)
-		return
+	switch {
+	case !ok:
+		s.infraError(w, r, rpc, err)
+	case o.Cause != "" && withCause:
+		s.businessFailure(w, r, rpc, be, o.Cause)
+	default:
+		status, msg := o.Status, o.Message
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		if msg == "" {
+			msg = be.Error()
+		}
+		s.log.InfoContext(r.Context(), "request refused", "rpc", rpc, "code", string(be.Code), "field", be.Field)
+		writeError(w, r, status, msg)
 	}
-	if o.Cause != "" {
-		s.businessFailure(c, rpc, be, o.Cause)
-		return
-	}
-	s.log.Info("request refused", "rpc", rpc, "code", string(be.Code), "field", be.Field)
-	writeError(c, o.Status, o.StatusName, be.Error())
 }
 
-func (s *Server) businessFailure(c *gin.Context, rpc string, be *booking.Error, fc FailureCause) {
-	s.log.Info("booking failure", "rpc", rpc, "code", string(be.Code), "field", be.Field, "cause", string(fc))
+func (s *Server) businessFailure(w http.ResponseWriter, r *http.Request, rpc string, be *booking.Error, fc FailureCause) {
 	desc := be.Message
 	if desc == "" {
 		desc = string(be.Code)
 	}
-	c.JSON(http.StatusOK, CreateBookingResponse{BookingFailure: &BookingFailure{Cause: fc, Description: desc}})
+	s.log.InfoContext(r.Context(), "booking failure", "rpc", rpc, "code", string(be.Code), "field", be.Field, "cause", string(fc))
+	writeJSON(w, CreateBookingResponse{BookingFailure: &BookingFailure{Cause: fc, Description: desc}})
 }
 
 // plainFailure answers a business failure this package detects itself.
-func (s *Server) plainFailure(c *gin.Context, rpc string, fc FailureCause, desc string) {
-	s.log.Info("booking failure", "rpc", rpc, "cause", string(fc))
-	c.JSON(http.StatusOK, CreateBookingResponse{BookingFailure: &BookingFailure{Cause: fc, Description: desc}})
+func (s *Server) plainFailure(w http.ResponseWriter, r *http.Request, rpc string, fc FailureCause, desc string) {
+	s.log.InfoContext(r.Context(), "booking failure", "rpc", rpc, "cause", string(fc))
+	writeJSON(w, CreateBookingResponse{BookingFailure: &BookingFailure{Cause: fc, Description: desc}})
 }
 
-func (s *Server) healthCheck(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), healthTimeout)
+func (s *Server) healthCheck(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	if err := s.core.Store().Ping(ctx); err != nil {
-		s.infraError(c, "HealthCheck", err)
+	if err := s.store.Ping(ctx); err != nil {
+		s.infraError(w, r, "HealthCheck", err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "SERVING"})
+	writeJSON(w, map[string]string{"status": "SERVING"})
 }
 
 // serviceDurationSec is a service's slot duration in seconds.
 func serviceDurationSec(sv *booking.Service) int64 { return int64(sv.Duration.D() / time.Second) }
 
-func (s *Server) batchAvailabilityLookup(c *gin.Context) {
+func (s *Server) batchAvailabilityLookup(w http.ResponseWriter, r *http.Request) {
 	var req BatchAvailabilityLookupRequest
-	if !s.readRequest(c, &req) {
+	if !s.readRequest(w, r, &req) {
 		return
 	}
 	if req.MerchantID == "" {
-		badRequest(c, "merchant_id is required")
+		badRequest(w, r, "merchant_id is required")
 		return
 	}
 	m, ok := s.core.Inventory().Merchant(req.MerchantID)
 	if !ok {
-		badRequest(c, "unknown merchant_id %q", req.MerchantID)
+		badRequest(w, r, "unknown merchant_id %q", req.MerchantID)
 		return
 	}
 	// Group the slot times by service, so that each service's window is read with one Availability call.
@@ -250,15 +295,15 @@ func (s *Server) batchAvailabilityLookup(c *gin.Context) {
 			st.Resources = nil
 		}
 		if st.ServiceID == "" {
-			badRequest(c, "slot_time[%d].service_id is required", i)
+			badRequest(w, r, "slot_time[%d].service_id is required", i)
 			return
 		}
 		if _, ok := m.Service(st.ServiceID); !ok {
-			badRequest(c, "slot_time[%d]: unknown service_id %q", i, st.ServiceID)
+			badRequest(w, r, "slot_time[%d]: unknown service_id %q", i, st.ServiceID)
 			return
 		}
 		if st.StartSec <= 0 {
-			badRequest(c, "slot_time[%d].start_sec is required", i)
+			badRequest(w, r, "slot_time[%d].start_sec is required", i)
 			return
 		}
 		groups[st.ServiceID] = append(groups[st.ServiceID], i)
@@ -269,14 +314,9 @@ func (s *Server) batchAvailabilityLookup(c *gin.Context) {
 	}
 	for serviceID, idx := range groups {
 		sv, _ := m.Service(serviceID)
-		free, err := s.freeStarts(c.Request.Context(), m.ID, sv, req.SlotTime, idx)
+		free, err := s.freeStarts(r.Context(), m.ID, sv, req.SlotTime, idx)
 		if err != nil {
-			var be *booking.Error
-			if errors.As(err, &be) {
-				badRequest(c, "%s", be.Error())
-				return
-			}
-			s.infraError(c, "BatchAvailabilityLookup", err)
+			s.fail(w, r, "BatchAvailabilityLookup", err, false, nil)
 			return
 		}
 		dur := serviceDurationSec(sv)
@@ -292,7 +332,7 @@ func (s *Server) batchAvailabilityLookup(c *gin.Context) {
 				party >= sv.MinParty && party <= sv.MaxParty && remaining >= party
 		}
 	}
-	c.JSON(http.StatusOK, resp)
+	writeJSON(w, resp)
 }
 
 // freeStarts returns, for the asked start times of one service, the capacity left at each bookable one. It calls
@@ -328,52 +368,52 @@ func (s *Server) freeStarts(ctx context.Context, merchantID string, sv *booking.
 	return free, nil
 }
 
-func (s *Server) createBooking(c *gin.Context) {
+func (s *Server) createBooking(w http.ResponseWriter, r *http.Request) {
 	const rpc = "CreateBooking"
 	var req CreateBookingRequest
-	if !s.readRequest(c, &req) {
+	if !s.readRequest(w, r, &req) {
 		return
 	}
 	slot := req.Slot
 	switch {
 	case slot == nil:
-		badRequest(c, "slot is required")
+		badRequest(w, r, "slot is required")
 		return
 	case slot.MerchantID == "":
-		badRequest(c, "slot.merchant_id is required")
+		badRequest(w, r, "slot.merchant_id is required")
 		return
 	case slot.ServiceID == "":
-		badRequest(c, "slot.service_id is required")
+		badRequest(w, r, "slot.service_id is required")
 		return
 	case slot.StartSec <= 0:
-		badRequest(c, "slot.start_sec is required")
+		badRequest(w, r, "slot.start_sec is required")
 		return
 	case req.IdempotencyToken == "":
-		badRequest(c, "idempotency_token is required")
+		badRequest(w, r, "idempotency_token is required")
 		return
 	case req.UserInformation == nil || req.UserInformation.UserID == "":
-		badRequest(c, "user_information.user_id is required")
+		badRequest(w, r, "user_information.user_id is required")
 		return
 	}
 	m, ok := s.core.Inventory().Merchant(slot.MerchantID)
 	if !ok {
-		badRequest(c, "unknown slot.merchant_id %q", slot.MerchantID)
+		badRequest(w, r, "unknown slot.merchant_id %q", slot.MerchantID)
 		return
 	}
 	sv, ok := m.Service(slot.ServiceID)
 	if !ok {
-		badRequest(c, "unknown slot.service_id %q", slot.ServiceID)
+		badRequest(w, r, "unknown slot.service_id %q", slot.ServiceID)
 		return
 	}
 	switch {
 	case req.OfferID != "":
-		s.plainFailure(c, rpc, CauseOfferUnavailable, "this merchant has no offers")
+		s.plainFailure(w, r, rpc, CauseOfferUnavailable, "this merchant has no offers")
 		return
 	case req.DealID != "":
-		s.plainFailure(c, rpc, CauseDealUnavailable, "this merchant has no deals")
+		s.plainFailure(w, r, rpc, CauseDealUnavailable, "this merchant has no deals")
 		return
 	case slot.DurationSec != 0 && int64(slot.DurationSec) != serviceDurationSec(sv):
-		s.plainFailure(c, rpc, CauseSlotUnavailable, fmt.Sprintf("the service is booked for %d seconds", serviceDurationSec(sv)))
+		s.plainFailure(w, r, rpc, CauseSlotUnavailable, fmt.Sprintf("the service is booked for %d seconds", serviceDurationSec(sv)))
 		return
 	}
 	party := sv.MinParty
@@ -384,7 +424,7 @@ func (s *Server) createBooking(c *gin.Context) {
 	if req.LeaseRef != nil {
 		holdID = req.LeaseRef.LeaseID
 	}
-	b, err := s.core.CreateBooking(c.Request.Context(), booking.CreateRequest{
+	b, err := s.core.CreateBooking(r.Context(), booking.CreateRequest{
 		MerchantID:     m.ID,
 		ServiceID:      sv.ID,
 		Start:          time.Unix(int64(slot.StartSec), 0).UTC(),
@@ -396,72 +436,72 @@ func (s *Server) createBooking(c *gin.Context) {
 		RetryFailures:  true,
 	})
 	if err != nil {
-		s.failure(c, rpc, err, func(be *booking.Error) (FailureCause, bool) {
+		s.fail(w, r, rpc, err, true, func(be *booking.Error) (outcome, bool) {
 			// A lease that is gone (expired and swept) is an expired lease, not a bad request.
 			if be.Code == booking.CodeNotFound && holdID != "" && be.Field != "merchant_id" && be.Field != "service_id" {
-				return CauseLeaseExpired, true
+				return outcome{Cause: CauseLeaseExpired}, true
 			}
-			return "", false
+			return outcome{}, false
 		})
 		return
 	}
 	s.log.Info("booking created", "rpc", rpc, "booking_id", b.ID, "merchant_id", b.MerchantID, "status", string(b.Status))
-	c.JSON(http.StatusOK, CreateBookingResponse{Booking: wireBooking(b, req.UserInformation)})
+	writeJSON(w, CreateBookingResponse{Booking: wireBooking(b, req.UserInformation)})
 }
 
-func (s *Server) updateBooking(c *gin.Context) {
+func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) {
 	const rpc = "UpdateBooking"
 	var req UpdateBookingRequest
-	if !s.readRequest(c, &req) {
+	if !s.readRequest(w, r, &req) {
 		return
 	}
 	if req.Booking == nil || req.Booking.BookingID == "" {
-		badRequest(c, "booking.booking_id is required")
+		badRequest(w, r, "booking.booking_id is required")
 		return
 	}
-	ctx := c.Request.Context()
+	ctx := r.Context()
 	want := req.Booking
 	current, err := s.core.Booking(ctx, want.BookingID)
 	if err != nil {
-		s.lookupError(c, rpc, err)
+		s.fail(w, r, rpc, err, false, bookingLookup)
 		return
 	}
-	illegal := func(be *booking.Error) (FailureCause, bool) {
+	illegal := func(be *booking.Error) (outcome, bool) {
 		if be.Code == booking.CodeIllegalTransition {
-			return illegalTransitionCause(current.Status), true
+			return outcome{Cause: illegalTransitionCause(current.Status)}, true
 		}
-		return "", false
+		return outcome{}, false
 	}
 	if want.Status == BookingStatusCanceled {
 		b, err := s.core.Cancel(ctx, booking.CancelRequest{BookingID: current.ID, Reason: reasonCancel})
 		if err != nil {
-			s.failure(c, rpc, err, illegal)
+			s.fail(w, r, rpc, err, true, illegal)
 			return
 		}
 		s.log.Info("booking cancelled", "rpc", rpc, "booking_id", b.ID, "merchant_id", b.MerchantID)
-		c.JSON(http.StatusOK, UpdateBookingResponse{Booking: wireBooking(b, nil)})
+		writeJSON(w, UpdateBookingResponse{Booking: wireBooking(b, nil)})
 		return
 	}
 	if want.Status != "" && want.Status != BookingStatusUnspecified && want.Status != statusOf(current.Status) {
-		badRequest(c, "booking.status %s cannot be set through UpdateBooking; only CANCELED", want.Status)
+		badRequest(w, r, "booking.status %s cannot be set through UpdateBooking; only CANCELED", want.Status)
 		return
 	}
 	upd := booking.UpdateRequest{BookingID: current.ID, Reason: reasonUpdate}
 	if sl := want.Slot; sl != nil {
 		if sl.MerchantID != "" && sl.MerchantID != current.MerchantID {
-			badRequest(c, "booking.slot.merchant_id does not match the booking's merchant")
+			badRequest(w, r, "booking.slot.merchant_id does not match the booking's merchant")
 			return
 		}
 		if sl.ServiceID != "" && sl.ServiceID != current.ServiceID {
-			badRequest(c, "booking.slot.service_id does not match the booking's service; cancel and book again")
+			badRequest(w, r, "booking.slot.service_id does not match the booking's service; cancel and book again")
 			return
 		}
 		if sl.DurationSec < 0 || sl.StartSec < 0 {
-			badRequest(c, "booking.slot.start_sec and duration_sec must not be negative")
+			badRequest(w, r, "booking.slot.start_sec and duration_sec must not be negative")
 			return
 		}
 		if sl.DurationSec != 0 && int64(sl.DurationSec) != int64(current.End.Sub(current.Start)/time.Second) {
-			s.plainFailure(c, rpc, CauseSlotUnavailable, "the booking's duration cannot be changed")
+			s.plainFailure(w, r, rpc, CauseSlotUnavailable, "the booking's duration cannot be changed")
 			return
 		}
 		if sl.StartSec != 0 {
@@ -469,7 +509,7 @@ func (s *Server) updateBooking(c *gin.Context) {
 		}
 		if sl.Resources != nil {
 			if sl.Resources.PartySize < 0 {
-				badRequest(c, "booking.slot.resources.party_size must not be negative")
+				badRequest(w, r, "booking.slot.resources.party_size must not be negative")
 				return
 			}
 			upd.PartySize = int(sl.Resources.PartySize)
@@ -479,62 +519,45 @@ func (s *Server) updateBooking(c *gin.Context) {
 	if !upd.Start.IsZero() || upd.PartySize != 0 {
 		b, err = s.core.Update(ctx, upd)
 		if err != nil {
-			s.failure(c, rpc, err, illegal)
+			s.fail(w, r, rpc, err, true, illegal)
 			return
 		}
 		s.log.Info("booking updated", "rpc", rpc, "booking_id", b.ID, "merchant_id", b.MerchantID, "version", b.Version)
 	}
-	c.JSON(http.StatusOK, UpdateBookingResponse{Booking: wireBooking(b, nil)})
+	writeJSON(w, UpdateBookingResponse{Booking: wireBooking(b, nil)})
 }
 
-// lookupError answers a failed lookup of a booking by id: 404 when it does not exist.
-func (s *Server) lookupError(c *gin.Context, rpc string, err error) {
-	switch booking.CodeOf(err) {
-	case booking.CodeNotFound:
-		writeError(c, http.StatusNotFound, "NOT_FOUND", "booking id not found")
-	case "":
-		s.infraError(c, rpc, err)
-	default:
-		badRequest(c, "%s", err.Error())
-	}
-}
-
-func (s *Server) getBookingStatus(c *gin.Context) {
+func (s *Server) getBookingStatus(w http.ResponseWriter, r *http.Request) {
 	var req GetBookingStatusRequest
-	if !s.readRequest(c, &req) {
+	if !s.readRequest(w, r, &req) {
 		return
 	}
 	if req.BookingID == "" {
-		badRequest(c, "booking_id is required")
+		badRequest(w, r, "booking_id is required")
 		return
 	}
-	b, err := s.core.Booking(c.Request.Context(), req.BookingID)
+	b, err := s.core.Booking(r.Context(), req.BookingID)
 	if err != nil {
-		s.lookupError(c, "GetBookingStatus", err)
+		s.fail(w, r, "GetBookingStatus", err, false, bookingLookup)
 		return
 	}
-	c.JSON(http.StatusOK, GetBookingStatusResponse{
+	writeJSON(w, GetBookingStatusResponse{
 		BookingID: b.ID, BookingStatus: statusOf(b.Status), PrepaymentStatus: PrepaymentNotProvided,
 	})
 }
 
-func (s *Server) listBookings(c *gin.Context) {
+func (s *Server) listBookings(w http.ResponseWriter, r *http.Request) {
 	var req ListBookingsRequest
-	if !s.readRequest(c, &req) {
+	if !s.readRequest(w, r, &req) {
 		return
 	}
 	if req.UserID == "" {
-		badRequest(c, "user_id is required")
+		badRequest(w, r, "user_id is required")
 		return
 	}
-	bs, err := s.core.Upcoming(c.Request.Context(), req.UserID)
+	bs, err := s.core.Upcoming(r.Context(), req.UserID)
 	if err != nil {
-		var be *booking.Error
-		if errors.As(err, &be) {
-			badRequest(c, "%s", be.Error())
-			return
-		}
-		s.infraError(c, "ListBookings", err)
+		s.fail(w, r, "ListBookings", err, false, nil)
 		return
 	}
 	resp := ListBookingsResponse{Bookings: []Booking{}}
@@ -546,5 +569,5 @@ func (s *Server) listBookings(c *gin.Context) {
 		}
 		resp.Bookings = append(resp.Bookings, *wireBooking(b, nil))
 	}
-	c.JSON(http.StatusOK, resp)
+	writeJSON(w, resp)
 }

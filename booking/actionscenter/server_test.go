@@ -13,6 +13,7 @@ import (
 	"github.com/reservations/reservations/booking/actionscenter"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/httpauth"
+	"github.com/reservations/reservations/httperr"
 )
 
 // sampleStart is the reference's sample slot: 2020-11-27 09:00 UTC; sampleMove its reschedule target.
@@ -398,9 +399,9 @@ func TestHTTPErrors(t *testing.T) {
 			if code != tc.want {
 				t.Fatalf("HTTP %d, want %d: %s", code, tc.want, body)
 			}
-			var eb actionscenter.ErrorBody
-			if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != tc.want || eb.Error.Status != tc.status || eb.Error.Message == "" {
-				t.Errorf("error body %s (%v), want code %d status %s and a message", body, err, tc.want, tc.status)
+			var eb httperr.Body
+			if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code != tc.want || eb.Error.Reason != tc.status || eb.Error.Message == "" {
+				t.Errorf("error body %s (%v), want code %d reason %s and a message", body, err, tc.want, tc.status)
 			}
 		})
 	}
@@ -473,7 +474,7 @@ func TestAuth(t *testing.T) {
 func TestNoCredentialsRefusesAll(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	core := e.core
-	h := actionscenter.New(core, actionscenter.Options{Logger: discardLogger()}).Handler()
+	h := actionscenter.New(core, e.store, actionscenter.Options{Logger: discardLogger()})
 	e.h = h
 	if code, _ := e.do("GET", "/v3/HealthCheck/", "", &credCur); code != 401 {
 		t.Errorf("HTTP %d, want 401", code)
@@ -496,7 +497,7 @@ func TestStoreDown(t *testing.T) {
 	}
 	for _, c := range calls {
 		code, body := e.do(c.method, "/v3/"+c.rpc+"/", c.body, &credCur)
-		if code != http.StatusServiceUnavailable || !strings.Contains(string(body), `"status":"UNAVAILABLE"`) {
+		if code != http.StatusServiceUnavailable || !strings.Contains(string(body), `"reason":"UNAVAILABLE"`) {
 			t.Errorf("%s with the store down: HTTP %d %s, want 503 UNAVAILABLE", c.rpc, code, body)
 		}
 	}

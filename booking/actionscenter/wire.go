@@ -386,17 +386,3 @@ type SlotTimeAvailability struct {
 type BatchAvailabilityLookupResponse struct {
 	SlotTimeAvailability []SlotTimeAvailability `json:"slot_time_availability"`
 }
-
-// ErrorBody is the JSON body of every non-200 answer.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail is the HTTP code, a gRPC-style status name and a sentence without personal data.
-type ErrorDetail struct {
-	Code    int    `json:"code"`
-	Status  string `json:"status"`
-	Message string `json:"message"`
-	// RequestID is the request's X-Request-Id when the service's middleware set one.
-	RequestID string `json:"requestId,omitempty"`
-}

@@ -3,22 +3,28 @@
 // reject) and rescheduling. It only translates HTTP to core calls; every rule (the status lifecycle, versions,
 // capacity) is the core's.
 //
-// Routes, relative to the group the caller mounts it on (cmd mounts /admin/v1 behind HTTP basic auth):
+// [API] is an http.Handler routing with the standard library's ServeMux; cmd mounts it (behind HTTP basic
+// auth) on the service's engine with the patterns [API.Patterns] lists:
 //
-//	GET  /merchants                                         {"merchants":[{"id","name","timeZone"}]}
-//	GET  /bookings?merchant=ID&date=YYYY-MM-DD&status=A,B   a merchant's bookings of one local day
-//	GET  /bookings/{id}                                     one booking plus its "updates"
-//	POST /bookings/{id}/status       {"status","reason"?,"version"?}
-//	POST /bookings/{id}/reschedule   {"start","partySize"?,"reason"?,"version"?}
+//	GET  /admin/v1/merchants                                         {"merchants":[{"id","name","timeZone"}]}
+//	GET  /admin/v1/bookings?merchant=ID&date=YYYY-MM-DD&status=A,B   a merchant's bookings of one local day
+//	GET  /admin/v1/bookings/{id}                                     one booking plus its "updates"
+//	POST /admin/v1/bookings/{id}/status       {"status","reason"?,"version"?}
+//	POST /admin/v1/bookings/{id}/reschedule   {"start","partySize"?,"reason"?,"version"?}
 //
-// Errors are JSON: {"error":{"code":409,"reason":"ILLEGAL_TRANSITION","message":"…"}}. 400 for malformed
-// input (reason INVALID_ARGUMENT), 404 for an unknown booking or merchant (NOT_FOUND), 409 for a business
-// conflict (ILLEGAL_TRANSITION, VERSION_MISMATCH, SLOT_UNAVAILABLE, …), 413 for a body over 64 KiB, 503
-// when the store cannot be reached (UNAVAILABLE). A POST may carry an Idempotency-Key header: a retry with the
-// same key returns the first outcome.
+// Errors have the JSON body of package httperr, whose reason is the core's failure code:
+//
+//	{"error":{"code":409,"reason":"ILLEGAL_TRANSITION","message":"…","requestId":"…"}}
+//
+// 400 for malformed input (reason INVALID_ARGUMENT), 404 for an unknown booking or merchant (NOT_FOUND), 409 for
+// a business conflict (ILLEGAL_TRANSITION, VERSION_MISMATCH, SLOT_UNAVAILABLE, …), 413 for a body over 64 KiB
+// (INVALID_ARGUMENT), 503 when the store cannot be reached (UNAVAILABLE); one table (statuses) maps each core
+// failure to its status. A POST may carry an Idempotency-Key header: a retry with the same key returns the
+// first outcome.
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,24 +35,81 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/httperr"
 )
 
 // MaxBodyBytes is the largest request body accepted.
 const MaxBodyBytes = 64 << 10
 
-// API is the staff JSON API.
-type API struct {
-	core *booking.Core
-	log  *slog.Logger
+// Prefix is the path every route of the API starts with.
+const Prefix = "/admin/v1"
+
+// Deliveries reads the outbox entries of one booking, oldest first: where each of its changes is on its way to
+// Google. The booking stores implement it.
+type Deliveries interface {
+	OutboxByBooking(ctx context.Context, bookingID string) ([]booking.OutboxEntry, error)
 }
 
-// New returns the API over the booking core.
-func New(core *booking.Core) *API {
-	return &API{core: core, log: slog.Default()}
+// API is the staff JSON API, an http.Handler serving the routes [API.Patterns] lists. Any other path answers
+// 404 and a known path with another method 405, with the JSON error body. It does no authentication: the caller
+// wraps it (cmd puts it behind HTTP basic auth).
+type API struct {
+	core       *booking.Core
+	deliveries Deliveries
+	log        *slog.Logger
+	mux        *http.ServeMux
 }
+
+// route is one route of the API: a method, a ServeMux path pattern and its handler.
+type route struct {
+	method, path string
+	h            http.HandlerFunc
+}
+
+// New returns the API over the booking core; deliveries (the core's store) gives the updates of a booking.
+func New(core *booking.Core, deliveries Deliveries) *API {
+	a := &API{core: core, deliveries: deliveries, log: slog.Default(), mux: http.NewServeMux()}
+	for _, rt := range a.routes() {
+		a.mux.HandleFunc(rt.method+" "+rt.path, rt.h)
+		a.mux.Handle(rt.path, methodNotAllowed(rt.method))
+	}
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httperr.Write(w, r, http.StatusNotFound, httperr.Reason(http.StatusNotFound), "not found")
+	})
+	return a
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{http.MethodGet, Prefix + "/merchants", a.merchants},
+		{http.MethodGet, Prefix + "/bookings", a.list},
+		{http.MethodGet, Prefix + "/bookings/{id}", a.get},
+		{http.MethodPost, Prefix + "/bookings/{id}/status", a.setStatus},
+		{http.MethodPost, Prefix + "/bookings/{id}/reschedule", a.reschedule},
+	}
+}
+
+// methodNotAllowed answers 405 with the Allow header.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		httperr.Write(w, r, http.StatusMethodNotAllowed, httperr.Reason(http.StatusMethodNotAllowed), "method not allowed")
+	})
+}
+
+// Patterns returns the ServeMux patterns of the API's routes, with their methods
+// ("GET /admin/v1/bookings/{id}", ...), for mounting the API on another router.
+func (a *API) Patterns() []string {
+	var out []string
+	for _, rt := range a.routes() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
+// ServeHTTP serves the API.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
 // WithLogger sets the logger for failures the API answers with 503 (booking ids and error codes only).
 func (a *API) WithLogger(l *slog.Logger) *API {
@@ -54,15 +117,6 @@ func (a *API) WithLogger(l *slog.Logger) *API {
 		a.log = l
 	}
 	return a
-}
-
-// Register mounts the routes on r (cmd gives it the /admin/v1 group, behind basic auth).
-func (a *API) Register(r gin.IRouter) {
-	r.GET("/merchants", a.merchants)
-	r.GET("/bookings", a.list)
-	r.GET("/bookings/:id", a.get)
-	r.POST("/bookings/:id/status", a.setStatus)
-	r.POST("/bookings/:id/reschedule", a.reschedule)
 }
 
 // Update is one change of a booking as staff see its way to Google: the outbox entry and where its delivery is.
@@ -132,51 +186,52 @@ type Merchant struct {
 }
 
 // merchants answers GET /merchants: {"merchants":[{"id","name","timeZone"}]}, in inventory order.
-func (a *API) merchants(c *gin.Context) {
+func (a *API) merchants(w http.ResponseWriter, r *http.Request) {
 	inv := a.core.Inventory()
 	out := make([]Merchant, 0, len(inv.Merchants))
 	for _, m := range inv.Merchants {
 		out = append(out, Merchant{ID: m.ID, Name: m.Name, TimeZone: m.TimeZone})
 	}
-	c.JSON(http.StatusOK, gin.H{"merchants": out})
+	writeJSON(w, map[string][]Merchant{"merchants": out})
 }
 
-func (a *API) list(c *gin.Context) {
+func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	inv := a.core.Inventory()
-	merchantID := c.Query("merchant")
+	q := r.URL.Query()
+	merchantID := q.Get("merchant")
 	if merchantID == "" {
 		if len(inv.Merchants) == 0 {
-			writeError(c, http.StatusNotFound, booking.CodeNotFound, "no merchants are configured")
+			writeError(w, r, booking.CodeNotFound, "no merchants are configured")
 			return
 		}
 		merchantID = inv.Merchants[0].ID
 	} else if _, ok := inv.Merchant(merchantID); !ok {
-		writeError(c, http.StatusNotFound, booking.CodeNotFound, fmt.Sprintf("unknown merchant %q", merchantID))
+		writeError(w, r, booking.CodeNotFound, fmt.Sprintf("unknown merchant %q", merchantID))
 		return
 	}
-	date := c.Query("date")
+	date := q.Get("date")
 	if date == "" {
-		writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, "date is required (YYYY-MM-DD)")
+		writeError(w, r, booking.CodeInvalidArgument, "date is required (YYYY-MM-DD)")
 		return
 	}
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
-		writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, fmt.Sprintf("date %q is not YYYY-MM-DD", date))
+		writeError(w, r, booking.CodeInvalidArgument, fmt.Sprintf("date %q is not YYYY-MM-DD", date))
 		return
 	}
 	var want []booking.Status
-	if raw := c.Query("status"); raw != "" {
+	if raw := q.Get("status"); raw != "" {
 		for s := range strings.SplitSeq(raw, ",") {
 			st := booking.Status(strings.ToUpper(strings.TrimSpace(s)))
 			if !slices.Contains(booking.Statuses(), st) {
-				writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, fmt.Sprintf("unknown status %q", s))
+				writeError(w, r, booking.CodeInvalidArgument, fmt.Sprintf("unknown status %q", s))
 				return
 			}
 			want = append(want, st)
 		}
 	}
-	day, err := a.core.Day(c.Request.Context(), merchantID, date)
+	day, err := a.core.Day(r.Context(), merchantID, date)
 	if err != nil {
-		a.fail(c, "", err)
+		a.fail(w, r, "", err)
 		return
 	}
 	out := DayView{MerchantID: merchantID, Date: date, Bookings: []booking.Booking{}}
@@ -185,22 +240,22 @@ func (a *API) list(c *gin.Context) {
 			out.Bookings = append(out.Bookings, b)
 		}
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(w, out)
 }
 
-func (a *API) get(c *gin.Context) {
-	id := c.Param("id")
-	b, err := a.core.Booking(c.Request.Context(), id)
+func (a *API) get(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	b, err := a.core.Booking(r.Context(), id)
 	if err != nil {
-		a.fail(c, id, err)
+		a.fail(w, r, id, err)
 		return
 	}
-	entries, err := a.core.Store().OutboxByBooking(c.Request.Context(), id)
+	entries, err := a.deliveries.OutboxByBooking(r.Context(), id)
 	if err != nil {
-		a.fail(c, id, err)
+		a.fail(w, r, id, err)
 		return
 	}
-	c.JSON(http.StatusOK, view(b, entries))
+	writeJSON(w, view(b, entries))
 }
 
 // view joins a booking and its outbox entries.
@@ -233,79 +288,78 @@ func googleState(e booking.OutboxEntry) string {
 	}
 }
 
-func (a *API) setStatus(c *gin.Context) {
-	id := c.Param("id")
+func (a *API) setStatus(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	var body StatusBody
-	if !decode(c, &body) {
+	if !decode(w, r, &body) {
 		return
 	}
 	body.Status = booking.Status(strings.ToUpper(strings.TrimSpace(string(body.Status))))
 	if !slices.Contains(staffStatuses, body.Status) {
-		writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument,
+		writeError(w, r, booking.CodeInvalidArgument,
 			fmt.Sprintf("status must be one of CONFIRMED, FULFILLED, NO_SHOW, CANCELLED, REJECTED, not %q", body.Status))
 		return
 	}
 	req := booking.StatusRequest{BookingID: id, Status: body.Status, Reason: strings.TrimSpace(body.Reason),
-		IdempotencyKey: c.GetHeader("Idempotency-Key")}
+		IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	if body.Version != nil {
 		if *body.Version < 1 {
-			writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, "version must be ≥ 1")
+			writeError(w, r, booking.CodeInvalidArgument, "version must be ≥ 1")
 			return
 		}
 		req.ExpectVersion = *body.Version
 	}
-	b, err := a.core.SetStatus(c.Request.Context(), req)
+	b, err := a.core.SetStatus(r.Context(), req)
 	if err != nil {
-		a.fail(c, id, err)
+		a.fail(w, r, id, err)
 		return
 	}
-	c.JSON(http.StatusOK, b)
+	writeJSON(w, b)
 }
 
-func (a *API) reschedule(c *gin.Context) {
-	id := c.Param("id")
+func (a *API) reschedule(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	var body RescheduleBody
-	if !decode(c, &body) {
+	if !decode(w, r, &body) {
 		return
 	}
 	if body.Start == "" {
-		writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, "start is required (RFC 3339)")
+		writeError(w, r, booking.CodeInvalidArgument, "start is required (RFC 3339)")
 		return
 	}
 	start, err := time.Parse(time.RFC3339, body.Start)
 	if err != nil {
-		writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, fmt.Sprintf("start %q is not an RFC 3339 time", body.Start))
+		writeError(w, r, booking.CodeInvalidArgument, fmt.Sprintf("start %q is not an RFC 3339 time", body.Start))
 		return
 	}
 	req := booking.UpdateRequest{BookingID: id, Start: start, Reason: strings.TrimSpace(body.Reason),
-		IdempotencyKey: c.GetHeader("Idempotency-Key")}
+		IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	if body.PartySize != nil {
 		if *body.PartySize < 1 {
-			writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, "partySize must be ≥ 1")
+			writeError(w, r, booking.CodeInvalidArgument, "partySize must be ≥ 1")
 			return
 		}
 		req.PartySize = *body.PartySize
 	}
 	if body.Version != nil {
 		if *body.Version < 1 {
-			writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, "version must be ≥ 1")
+			writeError(w, r, booking.CodeInvalidArgument, "version must be ≥ 1")
 			return
 		}
 		req.ExpectVersion = *body.Version
 	}
-	b, err := a.core.Update(c.Request.Context(), req)
+	b, err := a.core.Update(r.Context(), req)
 	if err != nil {
-		a.fail(c, id, err)
+		a.fail(w, r, id, err)
 		return
 	}
-	c.JSON(http.StatusOK, b)
+	writeJSON(w, b)
 }
 
 // decode reads the JSON body into v (at most MaxBodyBytes, no unknown fields, nothing after it), answering the
 // error itself when it fails.
-func decode(c *gin.Context, v any) bool {
-	r := http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
-	dec := json.NewDecoder(r)
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
@@ -318,31 +372,49 @@ func decode(c *gin.Context, v any) bool {
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeError(c, http.StatusRequestEntityTooLarge, booking.CodeInvalidArgument,
+		httperr.Write(w, r, http.StatusRequestEntityTooLarge, string(booking.CodeInvalidArgument),
 			fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
 		return false
 	}
 	if errors.Is(err, io.EOF) {
 		err = errors.New("empty body")
 	}
-	writeError(c, http.StatusBadRequest, booking.CodeInvalidArgument, "malformed JSON body: "+err.Error())
+	writeError(w, r, booking.CodeInvalidArgument, "malformed JSON body: "+err.Error())
 	return false
 }
 
+// statuses is the one table from core failures to this API's HTTP status; the error body's reason is the
+// failure's code. A code missing here is 409, a business conflict.
+var statuses = map[booking.Code]int{
+	booking.CodeInvalidArgument:           http.StatusBadRequest,
+	booking.CodeNotFound:                  http.StatusNotFound,
+	booking.CodeSlotUnavailable:           http.StatusConflict,
+	booking.CodeSlotAlreadyBookedByUser:   http.StatusConflict,
+	booking.CodeHoldExpired:               http.StatusConflict,
+	booking.CodeOutsideCancellationWindow: http.StatusConflict,
+	booking.CodeBookingAlreadyCancelled:   http.StatusConflict,
+	booking.CodeBookingNotCancellable:     http.StatusConflict,
+	booking.CodeVersionMismatch:           http.StatusConflict,
+	booking.CodeIdempotencyConflict:       http.StatusConflict,
+	booking.CodeIllegalTransition:         http.StatusConflict,
+}
+
+// writeError answers a failure with its status in [statuses] and the JSON error body (reason: the code).
+func writeError(w http.ResponseWriter, r *http.Request, code booking.Code, message string) {
+	status, ok := statuses[code]
+	if !ok {
+		status = http.StatusConflict
+	}
+	httperr.Write(w, r, status, string(code), message)
+}
+
 // fail answers a core error: business failures by their code, anything else as 503.
-func (a *API) fail(c *gin.Context, bookingID string, err error) {
+func (a *API) fail(w http.ResponseWriter, r *http.Request, bookingID string, err error) {
 	var be *booking.Error
 	if !errors.As(err, &be) {
-		a.log.Error("admin API: store unavailable", "booking", bookingID, "err", err)
-		writeError(c, http.StatusServiceUnavailable, "UNAVAILABLE", "the booking store is not available; try again")
+		a.log.ErrorContext(r.Context(), "admin API: store unavailable", "booking", bookingID, "err", err)
+		httperr.Write(w, r, http.StatusServiceUnavailable, "UNAVAILABLE", "the booking store is not available; try again")
 		return
-	}
-	status := http.StatusConflict
-	switch be.Code {
-	case booking.CodeNotFound:
-		status = http.StatusNotFound
-	case booking.CodeInvalidArgument:
-		status = http.StatusBadRequest
 	}
 	msg := be.Message
 	if msg == "" {
@@ -351,21 +423,16 @@ func (a *API) fail(c *gin.Context, bookingID string, err error) {
 	if be.Field != "" && be.Code == booking.CodeInvalidArgument {
 		msg = be.Field + ": " + msg
 	}
-	writeError(c, status, be.Code, msg)
+	writeError(w, r, be.Code, msg)
 }
 
-// ErrorBody is the JSON error answer.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail describes an error: the HTTP status, a machine-readable reason and a sentence.
-type ErrorDetail struct {
-	Code    int    `json:"code"`
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
-}
-
-func writeError[R ~string](c *gin.Context, status int, reason R, message string) {
-	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: status, Reason: string(reason), Message: message}})
+// writeJSON answers 200 with v as JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // bookings and views always encode
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(b)
 }

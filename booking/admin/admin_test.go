@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/admin"
 	"github.com/reservations/reservations/booking/memory"
@@ -67,7 +65,6 @@ type fixture struct {
 // sample merchant and a copy of it that confirms bookings by hand.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
 	inv := booking.SampleInventory()
 	manual := inv.Merchants[0]
 	manual.ID, manual.Name = "manual-bistro", "Manual Bistro"
@@ -82,10 +79,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := gin.New()
-	admin.New(core).WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))).
-		Register(r.Group("/admin/v1", httpauth.Basic("reservations admin", creds...)))
-	srv := httptest.NewServer(r)
+	api := admin.New(core, st).WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(httpauth.Basic("reservations admin", creds...)(api))
 	t.Cleanup(srv.Close)
 	return &fixture{t: t, core: core, store: st, srv: srv}
 }
@@ -166,7 +161,7 @@ func wantError(t *testing.T, r response, status int, reason, message string) {
 		t.Errorf("Content-Type %q", ct)
 	}
 	got := decode[map[string]any](t, r)
-	want := map[string]any{"error": map[string]any{"code": float64(status), "reason": reason, "message": message}}
+	want := map[string]any{"error": map[string]any{"code": float64(status), "reason": reason, "message": message, "requestId": ""}}
 	if message == "" { // only the code and reason are fixed
 		if e, ok := got["error"].(map[string]any); ok {
 			want["error"].(map[string]any)["message"] = e["message"]
@@ -338,7 +333,7 @@ func TestSetStatus(t *testing.T) {
 			t.Errorf("answer %+v", got)
 		}
 		stored, _ := f.core.Booking(ctx, p.ID)
-		es, _ := f.core.Store().OutboxByBooking(ctx, p.ID)
+		es, _ := f.store.OutboxByBooking(ctx, p.ID)
 		if stored.Status != booking.StatusConfirmed || len(es) != 2 || es[1].Kind != booking.ChangeStatus || es[1].Booking.Status != booking.StatusConfirmed {
 			t.Errorf("stored %s with outbox %+v", stored.Status, es)
 		}
@@ -403,7 +398,7 @@ func TestIdempotencyKey(t *testing.T) {
 	if first.status != 200 || again.status != 200 || !bytes.Equal(first.body, again.body) {
 		t.Errorf("replay: %d %s / %d %s", first.status, first.body, again.status, again.body)
 	}
-	if es, _ := f.core.Store().OutboxByBooking(context.Background(), b.ID); len(es) != 2 {
+	if es, _ := f.store.OutboxByBooking(context.Background(), b.ID); len(es) != 2 {
 		t.Errorf("%d outbox entries, want 2 (one change)", len(es))
 	}
 	// Without the key, the same request is a new one and the transition is illegal.
@@ -424,7 +419,7 @@ func TestReschedule(t *testing.T) {
 	if !got.Start.Equal(newStart) || got.PartySize != 5 || got.Version != 2 || !got.End.Equal(newStart.Add(90*time.Minute)) {
 		t.Errorf("answer %+v", got)
 	}
-	es, _ := f.core.Store().OutboxByBooking(ctx, b.ID)
+	es, _ := f.store.OutboxByBooking(ctx, b.ID)
 	if len(es) != 2 || es[1].Kind != booking.ChangeReschedule || es[1].Reason != "guest called" {
 		t.Errorf("outbox %+v", es)
 	}

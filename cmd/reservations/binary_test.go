@@ -312,7 +312,7 @@ func TestBinaryServeProduction(t *testing.T) {
 	if code, _ := get(t, base+"/v3/HealthCheck/"); code != 401 {
 		t.Errorf("booking server without credentials = %d, want 401", code)
 	}
-	if code, body := get(t, base+"/nope", "X-Request-Id", "trace-me-1"); code != 404 || body != `{"error":{"code":404,"message":"not found","requestId":"trace-me-1"}}` {
+	if code, body := get(t, base+"/nope", "X-Request-Id", "trace-me-1"); code != 404 || body != `{"error":{"code":404,"reason":"NOT_FOUND","message":"not found","requestId":"trace-me-1"}}`+"\n" {
 		t.Errorf("unknown route = %d %s", code, body)
 	}
 	s.terminate(t)

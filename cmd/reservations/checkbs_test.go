@@ -21,15 +21,16 @@ import (
 // bookingServer starts the Actions Center booking server over the sample inventory on loopback.
 func bookingServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	core, err := booking.NewService(booking.Config{Store: memory.New(), Inventory: booking.SampleInventory()})
+	store := memory.New()
+	core, err := booking.NewService(booking.Config{Store: store, Inventory: booking.SampleInventory()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := actionscenter.New(core, actionscenter.Options{
+	srv := actionscenter.New(core, store, actionscenter.Options{
 		Credentials: []httpauth.Credential{{User: "google", Password: "pw-1"}},
 		Logger:      slog.New(slog.DiscardHandler),
 	})
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/reservations/reservations/booking/redis"
 	"github.com/reservations/reservations/fulfillment"
 	"github.com/reservations/reservations/httpauth"
+	"github.com/reservations/reservations/httperr"
 	"github.com/reservations/reservations/intents"
 	"github.com/reservations/reservations/orders"
 	"github.com/reservations/reservations/server"
@@ -183,9 +184,26 @@ func newServer(cfg *Config, core *booking.Core, store booking.Store, inv *bookin
 	if err != nil {
 		return nil, &ConfigError{Flag: "trusted-proxies", Env: "RESERVATIONS_TRUSTED_PROXIES", Msg: err.Error()}
 	}
-	e := srv.Engine()
+	conv, err := conversationMounts(cfg, core, inv, log)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range append(conv, adapterMounts(cfg, core, store, log)...) {
+		if err := srv.Mount(m.h, m.patterns...); err != nil {
+			return nil, fmt.Errorf("mount the adapters: %w", err)
+		}
+	}
+	return srv, nil
+}
 
-	// The Assistant conversation books for the inventory's first merchant.
+// mount is a handler and the ServeMux patterns (with methods) it serves on the engine.
+type mount struct {
+	h        http.Handler
+	patterns []string
+}
+
+// conversationMounts returns the Assistant webhooks, which book for the inventory's first merchant.
+func conversationMounts(cfg *Config, core *booking.Core, inv *booking.Inventory, log *slog.Logger) ([]mount, error) {
 	if len(inv.Merchants) == 0 {
 		return nil, &ConfigError{Flag: "inventory", Env: "RESERVATIONS_INVENTORY", Msg: "the inventory has no merchant"}
 	}
@@ -193,49 +211,71 @@ func newServer(cfg *Config, core *booking.Core, store booking.Store, inv *bookin
 	if err := intents.Register(app, intents.Deps{Core: core, MerchantID: inv.Merchants[0].ID, Logger: log}); err != nil {
 		return nil, fmt.Errorf("conversation: %w", err)
 	}
-	e.POST("/fulfillment/dialogflow", append(webhookAuth(cfg, log), gin.WrapH(app.Dialogflow()))...)
+	dialogflow := mount{guard(webhookAuth(cfg, log), app.Dialogflow()), []string{"POST /fulfillment/dialogflow"}}
+	sdk := mount{patterns: []string{"POST /fulfillment/actions-sdk"}}
 	switch {
 	case cfg.ActionsProjectID != "":
-		v := fulfillment.NewVerifier(cfg.ActionsProjectID, fulfillment.NewJWKS("", nil, nil), nil)
-		e.POST("/fulfillment/actions-sdk", gin.WrapH(app.ActionsSDK(v)))
+		sdk.h = app.ActionsSDK(fulfillment.NewVerifier(cfg.ActionsProjectID, fulfillment.NewJWKS("", nil, nil), nil))
 	case cfg.Dev:
 		log.Warn("WARNING: /fulfillment/actions-sdk accepts requests without a JWT check (--dev without RESERVATIONS_ACTIONS_PROJECT_ID)")
-		e.POST("/fulfillment/actions-sdk", gin.WrapH(app.ActionsSDK(nil)))
+		sdk.h = app.ActionsSDK(nil)
 	default:
 		log.Info("/fulfillment/actions-sdk is disabled: set RESERVATIONS_ACTIONS_PROJECT_ID to enable it")
-		e.POST("/fulfillment/actions-sdk", func(c *gin.Context) {
-			server.AbortJSON(c, http.StatusServiceUnavailable, "the Actions SDK endpoint is not configured (RESERVATIONS_ACTIONS_PROJECT_ID)")
+		sdk.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httperr.Write(w, r, http.StatusServiceUnavailable, httperr.Reason(http.StatusServiceUnavailable),
+				"the Actions SDK endpoint is not configured (RESERVATIONS_ACTIONS_PROJECT_ID)")
 		})
 	}
+	return []mount{dialogflow, sdk}, nil
+}
 
+// adapterMounts returns the Actions Center booking server, the staff API behind the admin basic auth, and the
+// staff page (which holds no data: it asks for the admin credentials and calls /admin/v1 with them).
+func adapterMounts(cfg *Config, core *booking.Core, store booking.Store, log *slog.Logger) []mount {
 	if len(cfg.BookingServerCredentials) == 0 {
 		log.Warn("no booking server credentials (RESERVATIONS_BOOKING_SERVER_CREDENTIALS): /v3 refuses every request")
 	}
-	actionscenter.New(core, actionscenter.Options{
+	bs := actionscenter.New(core, store, actionscenter.Options{
 		Credentials:  cfg.BookingServerCredentials,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Logger:       log,
-	}).Register(e)
+	})
+	api := admin.New(core, store).WithLogger(log)
+	page := web.New()
+	return []mount{
+		{bs, bs.Patterns()},
+		{guard(adminAuth(cfg, log), api), api.Patterns()},
+		{page, page.Patterns()},
+	}
+}
 
-	adminAPI := admin.New(core).WithLogger(log)
+// guard returns h behind mw, or h itself when mw is nil.
+func guard(mw httpauth.Middleware, h http.Handler) http.Handler {
+	if mw == nil {
+		return h
+	}
+	return mw(h)
+}
+
+// adminAuth returns the basic auth in front of the staff API: the configured credentials, none in --dev
+// without them (nil), and otherwise a check that refuses everyone.
+func adminAuth(cfg *Config, log *slog.Logger) httpauth.Middleware {
+	const realm = "reservations admin"
 	switch {
 	case len(cfg.AdminCredentials) > 0:
-		adminAPI.Register(e.Group("/admin/v1", httpauth.Basic("reservations admin", cfg.AdminCredentials...)))
+		return httpauth.Basic(realm, cfg.AdminCredentials...)
 	case cfg.Dev:
 		log.Warn("WARNING: /admin is open without authentication (--dev without RESERVATIONS_ADMIN_CREDENTIALS)")
-		adminAPI.Register(e.Group("/admin/v1"))
+		return nil
 	default:
 		log.Warn("no admin credentials (RESERVATIONS_ADMIN_CREDENTIALS): /admin refuses every request")
-		adminAPI.Register(e.Group("/admin/v1", httpauth.Basic("reservations admin")))
+		return httpauth.Basic(realm)
 	}
-	// The staff page holds no data: it asks for the admin credentials and calls /admin/v1 with them.
-	web.Register(e)
-	return srv, nil
 }
 
 // webhookAuth returns the middleware in front of the Dialogflow webhook: any of the configured basic auth and
-// header passes. Only --dev may run without either (parseConfig enforces it).
-func webhookAuth(cfg *Config, log *slog.Logger) []gin.HandlerFunc {
+// header passes. Only --dev may run without either (parseConfig enforces it): then it returns nil.
+func webhookAuth(cfg *Config, log *slog.Logger) httpauth.Middleware {
 	var checks []httpauth.Check
 	if len(cfg.WebhookBasicAuth) > 0 {
 		checks = append(checks, httpauth.BasicCheck("dialogflow webhook", cfg.WebhookBasicAuth...))
@@ -247,7 +287,7 @@ func webhookAuth(cfg *Config, log *slog.Logger) []gin.HandlerFunc {
 		log.Warn("WARNING: /fulfillment/dialogflow accepts requests without credentials (--dev)")
 		return nil
 	}
-	return []gin.HandlerFunc{httpauth.Any(checks...)}
+	return httpauth.Any(checks...)
 }
 
 // process runs the HTTP server (when serveHTTP is set) and the workers, and shuts them down in order: first

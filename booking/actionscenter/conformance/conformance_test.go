@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/actionscenter"
 	"github.com/reservations/reservations/booking/actionscenter/conformance"
@@ -21,18 +19,17 @@ import (
 	"github.com/reservations/reservations/httpauth"
 )
 
-func init() { gin.SetMode(gin.TestMode) }
-
 var creds = []httpauth.Credential{{User: "google", Password: "s3cret"}}
 
 // ownServer starts our booking server on loopback over the sample inventory and an in-memory store.
 func ownServer(t *testing.T, wrap func(http.Handler) http.Handler) (*httptest.Server, *booking.Core) {
 	t.Helper()
-	core, err := booking.NewService(booking.Config{Store: memory.New(), Inventory: booking.SampleInventory()})
+	store := memory.New()
+	core, err := booking.NewService(booking.Config{Store: store, Inventory: booking.SampleInventory()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = actionscenter.New(core, actionscenter.Options{Credentials: creds, Logger: slog.New(slog.DiscardHandler)}).Handler()
+	var h http.Handler = actionscenter.New(core, store, actionscenter.Options{Credentials: creds, Logger: slog.New(slog.DiscardHandler)})
 	if wrap != nil {
 		h = wrap(h)
 	}

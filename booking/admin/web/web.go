@@ -6,13 +6,14 @@
 // tab's sessionStorage and sends them as HTTP basic authentication on every API call. Everything it shows
 // comes from the API; customer names and other booking fields are untrusted and only ever set as text.
 //
-// Routes, mounted by [Register] on the engine's root:
+// [Site] is an http.Handler routing with the standard library's ServeMux; cmd mounts it on the service's engine
+// with the patterns [Site.Patterns] lists (GET and HEAD of each):
 //
 //	GET /admin                 301 to /admin/ (the query is kept)
 //	GET /admin/                the page (index.html)
 //	GET /admin/assets/{name}   app.js, app.css
 //
-// Every answer carries a Content-Security-Policy that allows only this origin's scripts, styles and
+// Other paths answer 404 and other methods 405, with the JSON error body of package httperr. Every answer carries a Content-Security-Policy that allows only this origin's scripts, styles and
 // connections (no inline script), X-Content-Type-Options: nosniff, X-Frame-Options: DENY and
 // Referrer-Policy: no-referrer. The page links its assets with a ?v= content hash: such a request is cached
 // for a year (immutable); the page itself and unversioned asset requests are revalidated each time (ETag).
@@ -30,7 +31,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
+	"github.com/reservations/reservations/httperr"
 )
 
 // Paths the page is served at.
@@ -70,36 +71,79 @@ type file struct {
 	version     string // the ?v= value the page links it with
 }
 
-// site is the page and its assets, loaded once by Register.
-type site struct {
+// Site is the page and its assets, loaded once by [New], and the http.Handler that serves them.
+type Site struct {
 	index  file
 	assets map[string]file
+	mux    *http.ServeMux
 }
 
-// Register mounts the page on r, which must be the engine (or a group at "/"): GET and HEAD /admin,
-// /admin/ and /admin/assets/*name.
-func Register(r gin.IRouter) {
+// methods are the HTTP methods every route of the page answers.
+var methods = []string{http.MethodGet, http.MethodHead}
+
+// New returns the page's handler over the embedded files.
+func New() *Site {
 	s, err := load(static)
 	if err != nil {
 		// The files are compiled into the binary and a test loads them: this cannot happen at run time.
 		panic(fmt.Sprintf("web: embedded admin page: %v", err))
 	}
-	for _, route := range []struct {
-		path string
-		h    gin.HandlerFunc
-	}{
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routes() {
+		for _, m := range methods {
+			s.mux.HandleFunc(m+" "+rt.path, rt.h)
+		}
+		s.mux.Handle(rt.path, methodNotAllowed(strings.Join(methods, ", ")))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httperr.Write(w, r, http.StatusNotFound, httperr.Reason(http.StatusNotFound), "not found")
+	})
+	return s
+}
+
+// route is a ServeMux path pattern and its handler.
+type route struct {
+	path string
+	h    http.HandlerFunc
+}
+
+func (s *Site) routes() []route {
+	return []route{
 		{"/admin", redirect},
-		{PagePath, s.page},
-		{AssetsPath + "*name", s.asset},
-	} {
-		r.GET(route.path, route.h)
-		r.HEAD(route.path, route.h)
+		{PagePath + "{$}", s.page},
+		{AssetsPath + "{name...}", s.asset},
 	}
 }
 
+// methodNotAllowed answers 405 with the Allow header.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		httperr.Write(w, r, http.StatusMethodNotAllowed, httperr.Reason(http.StatusMethodNotAllowed), "method not allowed")
+	})
+}
+
+// Patterns returns the ServeMux patterns of the page's routes, with their methods ("GET /admin/{$}",
+// "HEAD /admin/{$}", ...), for mounting the page on another router.
+func (s *Site) Patterns() []string {
+	var out []string
+	for _, rt := range s.routes() {
+		for _, m := range methods {
+			out = append(out, m+" "+rt.path)
+		}
+	}
+	return out
+}
+
+// ServeHTTP serves the page and its assets, with the security headers on every answer.
+func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(w.Header())
+	s.mux.ServeHTTP(w, r)
+}
+
 // load reads the embedded files and links index.html to its assets by content hash.
-func load(fsys fs.FS) (*site, error) {
-	s := &site{assets: map[string]file{}}
+func load(fsys fs.FS) (*Site, error) {
+	s := &Site{assets: map[string]file{}}
 	entries, err := fs.ReadDir(fsys, "static")
 	if err != nil {
 		return nil, fmt.Errorf("read static: %w", err)
@@ -157,40 +201,36 @@ func securityHeaders(h http.Header) {
 	h.Set("Referrer-Policy", "no-referrer")
 }
 
-func redirect(c *gin.Context) {
-	securityHeaders(c.Writer.Header())
+func redirect(w http.ResponseWriter, r *http.Request) {
 	to := PagePath
-	if q := c.Request.URL.RawQuery; q != "" {
+	if q := r.URL.RawQuery; q != "" {
 		to += "?" + q
 	}
-	c.Redirect(http.StatusMovedPermanently, to)
+	http.Redirect(w, r, to, http.StatusMovedPermanently)
 }
 
-func (s *site) page(c *gin.Context) {
-	serve(c, s.index, cacheRevalidate)
+func (s *Site) page(w http.ResponseWriter, r *http.Request) {
+	serve(w, r, s.index, cacheRevalidate)
 }
 
-func (s *site) asset(c *gin.Context) {
-	name := strings.TrimPrefix(c.Param("name"), "/")
-	f, ok := s.assets[name]
+func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.assets[r.PathValue("name")]
 	if !ok {
-		securityHeaders(c.Writer.Header())
-		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": gin.H{"code": http.StatusNotFound, "message": "not found"}})
+		httperr.Write(w, r, http.StatusNotFound, httperr.Reason(http.StatusNotFound), "not found")
 		return
 	}
 	cache := cacheRevalidate
-	if c.Query("v") == f.version {
+	if r.URL.Query().Get("v") == f.version {
 		cache = cacheImmutable
 	}
-	serve(c, f, cache)
+	serve(w, r, f, cache)
 }
 
 // serve writes f with its validators; http.ServeContent answers HEAD, If-None-Match (304) and ranges.
-func serve(c *gin.Context, f file, cache string) {
-	h := c.Writer.Header()
-	securityHeaders(h)
+func serve(w http.ResponseWriter, r *http.Request, f file, cache string) {
+	h := w.Header()
 	h.Set("Content-Type", f.contentType)
 	h.Set("Cache-Control", cache)
 	h.Set("ETag", f.etag)
-	http.ServeContent(c.Writer, c.Request, "", time.Time{}, bytes.NewReader(f.body))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 }

@@ -10,18 +10,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"github.com/gin-gonic/gin"
 )
 
-func newEngine() *gin.Engine {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
-	e.RedirectTrailingSlash = false // as server.New configures it
-	e.RedirectFixedPath = false
-	Register(e)
-	return e
-}
+func newEngine() http.Handler { return New() }
 
 func do(t *testing.T, h http.Handler, method, target string, header http.Header) *httptest.ResponseRecorder {
 	t.Helper()
@@ -108,7 +99,7 @@ func TestRoutes(t *testing.T) {
 		{name: "page revalidation", method: "GET", target: "/admin/",
 			header: http.Header{"If-None-Match": {`"` + version(pageBody(t, e)) + `"`}}, status: 304, emptyBody: true},
 		{name: "unknown asset", method: "GET", target: "/admin/assets/nope.js", status: 404,
-			body: `{"error":{"code":404,"message":"not found"}}`},
+			body: `{"error":{"code":404,"reason":"NOT_FOUND","message":"not found","requestId":""}}` + "\n"},
 		{name: "the page is not an asset", method: "GET", target: "/admin/assets/index.html", status: 404},
 		{name: "assets directory", method: "GET", target: "/admin/assets/", status: 404},
 		{name: "nested asset path", method: "GET", target: "/admin/assets/static/app.js", status: 404},
