@@ -536,3 +536,16 @@ func TestListMerchants(t *testing.T) {
 		t.Errorf("body %s\nwant %s", r.body, want)
 	}
 }
+
+// TestUnrouted checks that a path the API does not serve, and a method a path does not take, answer the JSON
+// error body rather than ServeMux's text.
+func TestUnrouted(t *testing.T) {
+	f := newFixture(t)
+	wantError(t, f.do("GET", "/admin/v1/nope", ""), 404, "NOT_FOUND", "not found")
+	r := f.do("DELETE", "/admin/v1/bookings/b1", "")
+	wantError(t, r, 405, "UNIMPLEMENTED", "method not allowed")
+	if got := r.header.Get("Allow"); got != "GET" {
+		t.Errorf("Allow = %q, want GET", got)
+	}
+	wantError(t, f.do("GET", "/admin/v1/bookings/b1/status", ""), 405, "UNIMPLEMENTED", "method not allowed")
+}

@@ -22,7 +22,7 @@ import (
 var creds = []httpauth.Credential{{User: "google", Password: "s3cret"}}
 
 // ownServer starts our booking server on loopback over the sample inventory and an in-memory store.
-func ownServer(t *testing.T, wrap func(http.Handler) http.Handler) (*httptest.Server, *booking.Core) {
+func ownServer(t *testing.T, wrap func(http.Handler) http.Handler) (*httptest.Server, booking.Store) {
 	t.Helper()
 	store := memory.New()
 	core, err := booking.NewService(booking.Config{Store: store, Inventory: booking.SampleInventory()})
@@ -35,7 +35,7 @@ func ownServer(t *testing.T, wrap func(http.Handler) http.Handler) (*httptest.Se
 	}
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return ts, core
+	return ts, store
 }
 
 func config(url string) conformance.Config {
@@ -57,7 +57,7 @@ func TestOwnServerPasses(t *testing.T) {
 		{"duration given", 90 * time.Minute, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts, core := ownServer(t, nil)
+			ts, store := ownServer(t, nil)
 			cfg := config(ts.URL + "/")
 			cfg.Duration, cfg.Slots, cfg.UserID = tc.duration, tc.slots, "conformance-user"
 			rep := conformance.Run(context.Background(), cfg)
@@ -82,7 +82,7 @@ func TestOwnServerPasses(t *testing.T) {
 			if !strings.Contains(out.String(), "13 checks: 13 passed, 0 failed. All checks pass!") {
 				t.Errorf("summary line missing:\n%s", out.String())
 			}
-			all, err := core.Store().BookingsByUser(context.Background(), "conformance-user", time.Time{})
+			all, err := store.BookingsByUser(context.Background(), "conformance-user", time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
