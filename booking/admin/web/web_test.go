@@ -104,6 +104,10 @@ func TestRoutes(t *testing.T) {
 		{name: "assets directory", method: "GET", target: "/admin/assets/", status: 404},
 		{name: "nested asset path", method: "GET", target: "/admin/assets/static/app.js", status: 404},
 		{name: "escaped parent", method: "GET", target: "/admin/assets/..%2fweb.go", status: 404},
+		{name: "wrong method", method: "POST", target: "/admin/", status: 405,
+			body: `{"error":{"code":405,"reason":"UNIMPLEMENTED","message":"method not allowed","requestId":""}}` + "\n"},
+		{name: "unknown path", method: "GET", target: "/admin/other", status: 404,
+			body: `{"error":{"code":404,"reason":"NOT_FOUND","message":"not found","requestId":""}}` + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
