@@ -24,6 +24,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -359,9 +360,22 @@ func (a *API) reschedule(w http.ResponseWriter, r *http.Request) {
 // decode reads the JSON body into v (at most MaxBodyBytes, no unknown fields, nothing after it), answering the
 // error itself when it fails.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	// The body is read whole before decoding, so that a body over the limit is told from malformed JSON
+	// whichever encoding/json wraps the reader's error.
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httperr.Write(w, r, http.StatusRequestEntityTooLarge, string(booking.CodeInvalidArgument),
+				fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
+			return false
+		}
+		writeError(w, r, booking.CodeInvalidArgument, "unreadable request body")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			err = errors.New("unexpected data after the JSON object")
@@ -369,12 +383,6 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	if err == nil {
 		return true
-	}
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		httperr.Write(w, r, http.StatusRequestEntityTooLarge, string(booking.CodeInvalidArgument),
-			fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes))
-		return false
 	}
 	if errors.Is(err, io.EOF) {
 		err = errors.New("empty body")
