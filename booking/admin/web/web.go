@@ -115,14 +115,6 @@ func (s *Site) routes() []route {
 	}
 }
 
-// methodNotAllowed answers 405 with the Allow header.
-func methodNotAllowed(allow string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		httperr.Write(w, r, http.StatusMethodNotAllowed, httperr.Reason(http.StatusMethodNotAllowed), "method not allowed")
-	})
-}
-
 // Patterns returns the ServeMux patterns of the page's routes, with their methods ("GET /admin/{$}",
 // "HEAD /admin/{$}", ...), for mounting the page on another router.
 func (s *Site) Patterns() []string {
@@ -139,6 +131,14 @@ func (s *Site) Patterns() []string {
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
 	s.mux.ServeHTTP(w, r)
+}
+
+// methodNotAllowed answers 405 with the Allow header.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		httperr.Write(w, r, http.StatusMethodNotAllowed, httperr.Reason(http.StatusMethodNotAllowed), "method not allowed")
+	})
 }
 
 // load reads the embedded files and links index.html to its assets by content hash.
