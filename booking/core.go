@@ -11,8 +11,9 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 
 // Config configures the booking core.
 type Config struct {
-	// Store persists everything; required.
-	Store Store
+	// Store persists holds, bookings and idempotency records; required. The outbox entries the core writes
+	// with its commits are read back through the store's [Outbox] side by whoever delivers them.
+	Store Ledger
 	// Inventory lists the merchants; nil means [SampleInventory]. It is validated by NewService and must not
 	// be modified afterwards.
 	Inventory *Inventory
@@ -32,7 +33,7 @@ type Config struct {
 // and versions is decided here, over a [Store] that only makes each change atomic. (It is not called Service
 // because [Service] is a merchant's bookable service.) It is safe for concurrent use.
 type Core struct {
-	store   Store
+	store   Ledger
 	inv     *Inventory
 	now     func() time.Time
 	newID   func() string
@@ -81,9 +82,6 @@ func NewService(cfg Config) (*Core, error) {
 
 // Inventory returns the merchants the core serves.
 func (s *Core) Inventory() *Inventory { return s.inv }
-
-// Store returns the store the core writes to.
-func (s *Core) Store() Store { return s.store }
 
 // Now returns the core's current time: the configured clock, in UTC, truncated to the millisecond.
 func (s *Core) Now() time.Time { return s.now().UTC().Truncate(time.Millisecond) }

@@ -5,14 +5,19 @@ import (
 	"time"
 )
 
-// Store persists holds, bookings, capacity allocations, idempotency records and the outbox. Implementations
-// (booking/bolt, booking/redis, the in-memory store used in unit tests) make each method atomic and take no
-// business decisions beyond the conditions a [Mutation] spells out. Every implementation must pass the
-// conformance suite in booking/storetest.
+// The store is split by who uses it. [Ledger] is what the core commits and reads; [Outbox] is what the
+// worker that delivers outbox entries needs; [Store] is everything one implementation (booking/bolt,
+// booking/redis, booking/memory) provides, and what the binary opens and hands out by the narrow interfaces.
+// Every implementation must pass the conformance suite in booking/storetest.
 //
 // Methods return *Error values with CodeNotFound, CodeSlotUnavailable, CodeVersionMismatch for the
 // conditions they check, and wrapped infrastructure errors otherwise. Every method honours ctx's deadline.
-type Store interface {
+// Implementations make each method atomic and take no business decisions beyond the conditions a [Mutation]
+// spells out.
+
+// Ledger persists holds, bookings, capacity allocations and idempotency records: what the [Core] needs to
+// commit a change and to read what it decides on.
+type Ledger interface {
 	// Commit applies m atomically: either every part of it is written or none is. See [Mutation] for the
 	// checks it performs, in order.
 	Commit(ctx context.Context, m *Mutation) error
@@ -38,7 +43,12 @@ type Store interface {
 	// Idempotency returns the record stored under the merchant's key and whether it exists and has not expired
 	// at now. Keys are scoped by merchant: the same key under two merchants names two records.
 	Idempotency(ctx context.Context, merchantID, key string, now time.Time) (IdempotencyRecord, bool, error)
+}
 
+// Outbox is what the worker that delivers outbox entries needs: lease entries in order per booking, settle
+// each one (delivered, retry later, dead), read a booking's history and count what waits. Entries are written
+// by [Ledger.Commit], together with the change they describe.
+type Outbox interface {
 	// ClaimOutbox leases up to n entries whose NextAttemptAt is at or before now to owner until now+lease,
 	// marking them IN_FLIGHT and counting an attempt. It never returns an entry while an earlier entry (lower Seq)
 	// of the same booking is not yet DELIVERED or DEAD, and never an entry under another owner's unexpired lease;
@@ -51,11 +61,24 @@ type Store interface {
 	// DeadOutbox marks the entry DEAD with lastErr; later entries of the booking become claimable. Owner must
 	// hold the lease.
 	DeadOutbox(ctx context.Context, id, owner string, lastErr string) error
-	// OutboxByBooking returns every entry of the booking in Seq order, whatever its state.
-	OutboxByBooking(ctx context.Context, bookingID string) ([]OutboxEntry, error)
 	// OutboxStats reports how many entries are PENDING or IN_FLIGHT and the CreatedAt of the oldest of them
 	// (zero when there are none).
 	OutboxStats(ctx context.Context) (depth int, oldest time.Time, err error)
+	OutboxHistory
+}
+
+// OutboxHistory reads the delivery history of one booking: what the worker checks before sending an entry,
+// and what the staff's day view shows as each booking's delivery state.
+type OutboxHistory interface {
+	// OutboxByBooking returns every entry of the booking in Seq order, whatever its state.
+	OutboxByBooking(ctx context.Context, bookingID string) ([]OutboxEntry, error)
+}
+
+// Store is everything a store implementation provides: the [Ledger], the [Outbox], a health check and Close.
+// The binary opens one and hands each part of the service the narrow interface it uses.
+type Store interface {
+	Ledger
+	Outbox
 
 	// Ping checks that the store answers; /readyz calls it with a 1 s deadline.
 	Ping(ctx context.Context) error

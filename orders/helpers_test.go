@@ -175,6 +175,7 @@ func (e *env) client(timeout time.Duration) *orders.Client {
 func (e *env) workerConfig(c *orders.Client) orders.WorkerConfig {
 	return orders.WorkerConfig{
 		Core:         e.core,
+		Store:        e.store,
 		Client:       c,
 		Sandbox:      true,
 		PollInterval: 20 * time.Millisecond,

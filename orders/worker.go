@@ -31,13 +31,13 @@ const (
 	storeTimeout = 10 * time.Second
 )
 
-// WorkerConfig configures a [Worker]. Only Core is required.
+// WorkerConfig configures a [Worker]. Core and Store are required.
 type WorkerConfig struct {
-	// Core is the booking core: its store holds the outbox, its inventory names merchants and services, its
-	// clock dates claims, and its FulfillEnded sweep runs every FulfillEvery.
+	// Core is the booking core: its inventory names merchants and services, its clock dates claims, and its
+	// FulfillEnded sweep runs every FulfillEvery.
 	Core *booking.Core
-	// Store overrides Core.Store() for the outbox calls (tests wrap it to inject failures).
-	Store booking.Store
+	// Store is the outbox the core's commits write to (the same store the core was built on).
+	Store booking.Outbox
 	// Client sends the updates. Nil is the "no credentials" mode: nothing is sent, updates stay queued in the
 	// outbox (the depth gauge shows them) and Run logs a warning with NoCredentialsReason.
 	Client *Client
@@ -83,7 +83,7 @@ type WorkerConfig struct {
 // the API's answer and the acknowledgement.
 type Worker struct {
 	cfg    WorkerConfig
-	store  booking.Store
+	store  booking.Outbox
 	log    *slog.Logger
 	now    func() time.Time
 	jitter func() float64
@@ -124,9 +124,6 @@ func NewWorker(cfg WorkerConfig) *Worker {
 		cfg.Owner = DefaultOwner()
 	}
 	w := &Worker{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, jitter: cfg.Jitter}
-	if w.store == nil && cfg.Core != nil {
-		w.store = cfg.Core.Store()
-	}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -179,7 +176,7 @@ func (w *Worker) Owner() string { return w.cfg.Owner }
 // returns nil. It returns an error only when the worker is misconfigured.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.cfg.Core == nil || w.store == nil {
-		return errors.New("orders worker: WorkerConfig.Core is required")
+		return errors.New("orders worker: WorkerConfig.Core and WorkerConfig.Store are required")
 	}
 	var wg sync.WaitGroup
 	if w.cfg.FulfillEvery > 0 {

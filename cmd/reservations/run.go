@@ -71,7 +71,7 @@ func run(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	reg := server.NewRegistry()
 	p := &process{log: log, store: store, stopTimeout: cfg.ShutdownTimeout}
 	if cfg.Command == cmdWorker || cfg.Worker {
-		w, err := newOrdersWorker(cfg, core, creds, reg, log)
+		w, err := newOrdersWorker(cfg, core, store, creds, reg, log)
 		if err != nil {
 			_ = store.Close()
 			return err
@@ -139,9 +139,10 @@ func openStore(ctx context.Context, cfg *Config) (booking.Store, error) {
 
 // newOrdersWorker builds the order-update worker, which also runs the automatic FULFILLED sweep every minute.
 // Without a key it keeps updates queued and warns.
-func newOrdersWorker(cfg *Config, core *booking.Core, creds *orders.Credentials, reg *prometheus.Registry, log *slog.Logger) (*orders.Worker, error) {
+func newOrdersWorker(cfg *Config, core *booking.Core, outbox booking.Outbox, creds *orders.Credentials, reg *prometheus.Registry, log *slog.Logger) (*orders.Worker, error) {
 	wc := orders.WorkerConfig{
 		Core:       core,
+		Store:      outbox,
 		Sandbox:    cfg.Sandbox,
 		Registerer: reg,
 		Logger:     log,
