@@ -1,6 +1,10 @@
 package intents
 
 import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/reservations/reservations/booking"
@@ -96,4 +100,238 @@ func merchantLoc(m *booking.Merchant) *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// canTransact is the requirements check result that lets the transaction go on.
+const canTransact = "CAN_TRANSACT"
+
+// start begins a reservation: a fresh cart (keeping what this conversation learnt about the surface), filled
+// from the parameters; the requirements check first on an Assistant surface that can transact.
+func (f *flow) start(t *turn) {
+	if t.cart.HoldID != "" {
+		if err := f.release(t); err != nil {
+			f.unavailable(t, err)
+			return
+		}
+	}
+	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
+		Ref: t.cart.Ref, Name: t.cart.Name, Phone: t.cart.Phone}
+	f.begin(t)
+}
+
+// begin fills a fresh or idle cart and asks the requirements check once per conversation.
+func (f *flow) begin(t *turn) {
+	t.cart.MerchantID = f.merchant.ID
+	t.cart.ServiceID = f.merchant.Default().ID
+	t.cart.Stage = StageAssembling
+	f.merge(t)
+	if t.transacting && !t.cart.Checked {
+		t.cart.Checked = true
+		t.cart.Stage = StageRequirements
+		t.reply.requirements = true
+		return
+	}
+	f.advance(t)
+}
+
+func (f *flow) requirementsCheck(t *turn) {
+	if t.reqResult != canTransact {
+		if err := f.release(t); err != nil {
+			f.unavailable(t, err)
+			return
+		}
+		t.cart.CanTransact = false
+		t.cart.Stage = StageIdle
+		t.say(MsgRequirementsFailed, f.args(t))
+		t.reply.close = true
+		return
+	}
+	t.cart.Checked = true
+	t.cart.CanTransact = true
+	if t.cart.MerchantID == "" {
+		t.cart.MerchantID = f.merchant.ID
+		t.cart.ServiceID = f.merchant.Default().ID
+	}
+	t.cart.Stage = StageAssembling
+	f.advance(t)
+}
+
+// details takes what the user adds or changes: party size, day, time, service.
+func (f *flow) details(t *turn) {
+	switch t.cart.Stage {
+	case StageCancelChoose:
+		f.cancelChoose(t, "")
+		return
+	case StageCancelConfirm:
+		f.cancel(t) // "no, the one on Monday": which reservation, again
+		return
+	case StageIdle, StageBooked, StageOfferBook, StageAnythingElse:
+		f.start(t)
+		return
+	case StageRequirements:
+		// The check is pending and the user added a detail: keep the cart (hold asks the check again).
+		if t.cart.MerchantID == "" {
+			f.start(t)
+			return
+		}
+	case StageChange:
+		if !f.hasDetails(t) && f.changeChoice(t) {
+			return
+		}
+	}
+	if t.cart.HoldID != "" {
+		if err := f.release(t); err != nil {
+			f.unavailable(t, err)
+			return
+		}
+	}
+	t.cart.Slots = nil
+	f.merge(t)
+	t.cart.Stage = StageAssembling
+	f.advance(t)
+}
+
+// hasDetails reports whether the turn names a party size, day, time or service.
+func (f *flow) hasDetails(t *turn) bool {
+	for _, p := range []string{"party_size", "date", "time", "service"} {
+		if v, ok := t.params[p]; ok && v != nil && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// merge copies the parameters the user gave into the cart.
+func (f *flow) merge(t *turn) {
+	if n, ok := paramInt(t.params["party_size"]); ok {
+		t.cart.PartySize = n
+	}
+	if d, ok := parseDate(paramString(t.params["date"])); ok {
+		t.cart.Date = d
+	}
+	if c, ok := parseClock(paramString(t.params["time"])); ok {
+		t.cart.Time = c
+	}
+	if s := strings.TrimSpace(paramString(t.params["service"])); s != "" {
+		for _, sv := range f.merchant.Services {
+			if strings.EqualFold(sv.ID, s) || strings.EqualFold(sv.Name, s) {
+				t.cart.ServiceID = sv.ID
+			}
+		}
+	}
+}
+
+// advance asks for what the cart still lacks, or checks the requested start and places a hold.
+func (f *flow) advance(t *turn) {
+	m := f.merchant
+	sv := f.service(t.cart)
+	t.cart.ServiceID = sv.ID
+	loc := merchantLoc(m)
+	if t.cart.PartySize == 0 && sv.MinParty == sv.MaxParty {
+		t.cart.PartySize = sv.MinParty // one size only (an appointment for one): nothing to ask
+	}
+	if p := t.cart.PartySize; p != 0 && (p < sv.MinParty || p > sv.MaxParty) {
+		f.refuse(t, sv, time.Time{}, booking.InvalidArgument("party_size", "outside the service's bounds"))
+		return
+	}
+	switch t.cart.missing() {
+	case "party":
+		t.cart.Stage = StageAssembling
+		t.say(MsgAskParty, nil)
+		t.reprompt(MsgAskPartyReprompt, nil)
+		t.reply.chips = append(t.reply.chips, t.msg.Say(MsgChipPeople, Args{"count": "2"}), t.msg.Say(MsgChipPeople, Args{"count": "4"}))
+		return
+	case "date":
+		t.cart.Stage = StageAssembling
+		t.say(MsgAskDate, nil)
+		t.reprompt(MsgAskDateReprompt, nil)
+		t.chips(MsgChipToday, MsgChipTomorrow)
+		return
+	case "time":
+		day, _ := combine(t.cart.Date, "12:00", loc)
+		ss := seatings(m, sv, day)
+		if len(ss) == 0 {
+			f.closedDay(t, day)
+			return
+		}
+		t.cart.Stage = StageAssembling
+		args := f.args(t)
+		args["first"], args["last"] = t.msg.Clock(ss[0].First), t.msg.Clock(ss[len(ss)-1].Last)
+		t.say(MsgAskTime, args)
+		t.reprompt(MsgAskTimeReprompt, nil)
+		f.timeChips(t, sv, ss)
+		return
+	}
+	t.cart.Time = eveningClock(m, sv, t.cart.Date, t.cart.Time)
+	start, ok := t.cart.start(m)
+	if !ok {
+		t.cart.Date, t.cart.Time = "", ""
+		f.advance(t)
+		return
+	}
+	if start.Before(f.now()) {
+		t.cart.Time = ""
+		t.cart.Stage = StageAssembling
+		t.say(MsgPast, Args{"when": t.msg.When(start)})
+		t.reprompt(MsgAskTimeReprompt, nil)
+		if ss := seatings(m, sv, start); len(ss) > 0 {
+			f.timeChips(t, sv, ss)
+		}
+		if len(t.reply.chips) == 0 {
+			t.chips(MsgChipTomorrow, MsgChipOtherDay) // nothing left today
+		}
+		return
+	}
+	// No availability check first: placing the hold checks everything a check would (party size, opening hours,
+	// lead times, capacity, the guest's other bookings) in one round trip, and its refusal is explained the same
+	// way. A re-sent webhook call then replays its hold instead of finding the time taken by it.
+	f.hold(t, sv, start)
+}
+
+// closedDay says the merchant is closed on the day and asks for another.
+func (f *flow) closedDay(t *turn, day time.Time) {
+	t.cart.Date, t.cart.Time = "", ""
+	t.cart.Stage = StageAssembling
+	args := f.args(t)
+	args["day"] = t.msg.Day(day.In(merchantLoc(f.merchant)))
+	t.say(MsgClosedDay, args)
+	t.reprompt(MsgAskDateReprompt, nil)
+	t.chips(MsgChipToday, MsgChipTomorrow)
+}
+
+// maxTimeChips is how many free start times the time question suggests.
+const maxTimeChips = 3
+
+// timeChipsTimeout bounds the store read behind the time question's chips (an availability read takes about a
+// millisecond).
+const timeChipsTimeout = 300 * time.Millisecond
+
+// timeChips suggests up to maxTimeChips free start times of the day whose opening periods are ss, around the
+// middle of its opening hours, in time order. Chips are only a suggestion: when the lookup fails the question
+// goes without them.
+func (f *flow) timeChips(t *turn, sv *booking.Service, ss []booking.Seating) {
+	party := t.cart.PartySize
+	if party == 0 {
+		party = sv.MinParty
+	}
+	first, last := ss[0].First, ss[len(ss)-1].Last
+	// A suggestion may not hold up the question: a store that is slow now gets a short deadline, not the turn's.
+	ctx, cancel := context.WithTimeout(t.ctx, timeChipsTimeout)
+	defer cancel()
+	slots, err := f.core.Nearest(ctx, f.merchant.ID, sv.ID, first.Add(last.Sub(first)/2), party, maxTimeChips)
+	if err != nil {
+		if booking.CodeOf(err) == "" {
+			f.log.LogAttrs(t.ctx, slog.LevelWarn, "suggesting start times failed; asking without chips",
+				slog.String("error", err.Error()))
+		}
+		return
+	}
+	slices.SortFunc(slots, func(a, b booking.Slot) int { return a.Start.Compare(b.Start) })
+	loc := merchantLoc(f.merchant)
+	day := first.In(loc).Format(time.DateOnly)
+	for _, s := range slots {
+		if st := s.Start.In(loc); st.Format(time.DateOnly) == day && !st.Before(f.now()) {
+			t.reply.chips = append(t.reply.chips, t.msg.Clock(st))
+		}
+	}
 }

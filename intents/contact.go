@@ -1,0 +1,92 @@
+package intents
+
+import (
+	"github.com/reservations/reservations/booking"
+)
+
+// contact collects the name and phone number where there is no Assistant transaction.
+func (f *flow) contact(t *turn) {
+	if name := personName(t.params["name"]); name != "" {
+		t.cart.Name = name
+	}
+	if phone := paramString(t.params["phone"]); phone != "" {
+		t.cart.Phone = phone
+	}
+	switch t.cart.Stage {
+	case StageContact, StageConfirm:
+		f.askContact(t)
+	case StageIdle, StageBooked, StageRequirements, StageOfferBook, StageAnythingElse:
+		f.start(t)
+	default:
+		f.advance(t)
+	}
+}
+
+// askContact asks for the missing contact detail, or reads the summary back.
+func (f *flow) askContact(t *turn) {
+	switch {
+	case t.cart.Name == "":
+		t.cart.Stage = StageContact
+		t.say(MsgAskName, nil)
+		t.reprompt(MsgAskName, nil)
+	case t.cart.Phone == "":
+		t.cart.Stage = StageContact
+		t.say(MsgAskPhone, f.args(t))
+		t.reprompt(MsgAskPhone, f.args(t))
+	default:
+		t.cart.Stage = StageConfirm
+		start, _ := t.cart.start(f.merchant)
+		args := f.args(t)
+		args["what"] = f.what(t, t.cart.ServiceID, t.cart.PartySize)
+		args["when"] = t.msg.When(start)
+		args["name"] = t.cart.Name
+		args["phone"] = t.cart.Phone
+		t.say(MsgSummary, args)
+		t.reprompt(MsgSummaryReprompt, nil)
+		t.chips(MsgChipYes, MsgChipNo)
+	}
+}
+
+// notBooked releases the hold of a reservation the user declined, says so and asks whether there is anything
+// else.
+func (f *flow) notBooked(t *turn) {
+	if err := f.release(t); err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	t.say(MsgNotBooked, nil)
+	t.cart.Stage = StageAnythingElse
+	f.menuChips(t, MsgChipList, MsgChipNoThanks)
+}
+
+// book confirms the hold with the collected contact details (no Assistant transaction).
+func (f *flow) book(t *turn) {
+	if t.cart.HoldID == "" {
+		t.cart.Stage = StageAssembling
+		f.advance(t)
+		return
+	}
+	uid, err := t.userID()
+	if err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	b, err := f.core.ConfirmHold(t.ctx, booking.ConfirmRequest{
+		MerchantID:     f.merchant.ID,
+		HoldID:         t.cart.HoldID,
+		Customer:       booking.Customer{Name: t.cart.Name, Phone: t.cart.Phone, UserID: uid},
+		Source:         booking.SourceConversation,
+		IdempotencyKey: key("confirm", t.convID, t.cart.HoldID),
+	})
+	if err != nil {
+		if booking.CodeOf(err) == booking.CodeInvalidArgument {
+			// A name or phone number the core refuses (too long): ask again.
+			t.cart.Name, t.cart.Phone = "", ""
+			f.askContact(t)
+			return
+		}
+		f.confirmFailed(t, err, false) // no Assistant order here
+		return
+	}
+	f.booked(t, b, MsgBookedConfirmed, MsgBookedPending)
+}

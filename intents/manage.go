@@ -1,0 +1,242 @@
+package intents
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/reservations/reservations/booking"
+)
+
+// endBooking drops a reservation in progress before another request (a list of the user's reservations):
+// its hold is released, and said so, and the cart forgets what it collected, so that a later yes cannot book
+// what the user was not asked about again. It reports false when it answered with an apology instead.
+func (f *flow) endBooking(t *turn) bool {
+	switch t.cart.Stage {
+	case StageIdle, StageBooked, StageOfferBook, StageAnythingElse:
+		return true
+	}
+	if t.cart.HoldID != "" {
+		what, when := f.what(t, t.cart.ServiceID, t.cart.PartySize), ""
+		if start, ok := t.cart.start(f.merchant); ok {
+			when = t.msg.When(start)
+		}
+		if err := f.release(t); err != nil {
+			f.unavailable(t, err)
+			return false
+		}
+		if when != "" {
+			t.say(MsgHoldDropped, Args{"what": what, "when": when})
+		}
+	}
+	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
+		Ref: t.cart.Ref, Name: t.cart.Name, Phone: t.cart.Phone}
+	return true
+}
+
+// list says the user's upcoming reservations.
+func (f *flow) list(t *turn) {
+	bs, err := f.upcoming(t)
+	if err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	if !f.endBooking(t) {
+		return
+	}
+	t.cart.Stage = StageIdle
+	if len(bs) == 0 {
+		t.say(MsgListNone, f.args(t))
+		t.cart.Stage = StageOfferBook
+		t.chips(MsgChipYes, MsgChipNoThanks)
+		return
+	}
+	items := make([]string, len(bs))
+	for i, b := range bs {
+		items[i] = f.describe(t, b)
+	}
+	if len(bs) == 1 {
+		t.say(MsgListOne, Args{"items": items[0]})
+	} else {
+		t.say(MsgListMany, Args{"count": strconv.Itoa(len(bs)), "items": t.msg.And(items)})
+	}
+	f.anythingElse(t)
+	f.menuChips(t, MsgChipCancel, MsgChipNoThanks)
+}
+
+// describe says one booking: "a table for 4 at Sample Bistro on Monday, November 23 at 7 PM".
+func (f *flow) describe(t *turn, b booking.Booking) string {
+	args := Args{"what": f.what(t, b.ServiceID, b.PartySize), "merchant": f.merchant.Name,
+		"when": t.msg.When(b.Start.In(merchantLoc(f.merchant)))}
+	if m, ok := f.core.Inventory().Merchant(b.MerchantID); ok {
+		args["merchant"] = m.Name
+		args["when"] = t.msg.When(b.Start.In(merchantLoc(m)))
+	}
+	if b.Status == booking.StatusPending || b.Status == booking.StatusChangeRequested {
+		return t.msg.Say(MsgListItemPending, args)
+	}
+	return t.msg.Say(MsgListItem, args)
+}
+
+// upcoming returns the user's active upcoming bookings.
+func (f *flow) upcoming(t *turn) ([]booking.Booking, error) {
+	uid, err := t.userID()
+	if err != nil {
+		return nil, err
+	}
+	bs, err := f.core.Upcoming(t.ctx, uid)
+	if err != nil {
+		return nil, fmt.Errorf("list upcoming reservations: %w", err)
+	}
+	return slices.DeleteFunc(bs, func(b booking.Booking) bool { return !b.Active() }), nil
+}
+
+// cancel finds the reservation the user means: the only one, the one on the named day, or asks which.
+func (f *flow) cancel(t *turn) {
+	if t.cart.HoldID != "" {
+		if err := f.release(t); err != nil {
+			f.unavailable(t, err)
+			return
+		}
+	}
+	bs, err := f.upcoming(t)
+	if err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	t.cart.Choices = nil
+	for _, b := range bs {
+		t.cart.Choices = append(t.cart.Choices, b.ID)
+	}
+	f.narrow(t, bs)
+}
+
+// cancelChoose takes the choice among the offered reservations: an id from the list, or a spoken day/time.
+// The choices come back in the conversation data, which the request carries: only the user's own bookings are
+// read back.
+func (f *flow) cancelChoose(t *turn, id string) {
+	uid, err := t.userID()
+	if err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	var bs []booking.Booking
+	for _, cid := range t.cart.Choices {
+		if id != "" && cid != id {
+			continue
+		}
+		b, err := f.core.Booking(t.ctx, cid)
+		if booking.CodeOf(err) == booking.CodeNotFound {
+			continue
+		}
+		if err != nil {
+			f.unavailable(t, err)
+			return
+		}
+		if b.Active() && b.Customer.UserID == uid {
+			bs = append(bs, b)
+		}
+	}
+	f.narrow(t, bs)
+}
+
+// narrow filters the candidates by the spoken day and time, then confirms the one left or asks which.
+func (f *flow) narrow(t *turn, bs []booking.Booking) {
+	loc := merchantLoc(f.merchant)
+	if d, ok := parseDate(paramString(t.params["date"])); ok {
+		if kept := slices.DeleteFunc(slices.Clone(bs), func(b booking.Booking) bool {
+			return b.Start.In(loc).Format(time.DateOnly) != d
+		}); len(kept) > 0 {
+			bs = kept
+		}
+	}
+	if c, ok := parseClock(paramString(t.params["time"])); ok {
+		if kept := slices.DeleteFunc(slices.Clone(bs), func(b booking.Booking) bool {
+			local := b.Start.In(loc).Format("15:04")
+			return local != c && local != eveningClock(f.merchant, f.merchant.Default(), b.Start.In(loc).Format(time.DateOnly), c)
+		}); len(kept) > 0 {
+			bs = kept
+		}
+	}
+	switch len(bs) {
+	case 0:
+		t.cart.Stage = StageIdle
+		t.cart.Choices = nil
+		t.say(MsgCancelNone, nil)
+		f.menuChips(t, MsgChipList)
+	case 1:
+		b := bs[0]
+		t.cart.Stage = StageCancelConfirm
+		t.cart.BookingID = b.ID
+		t.cart.Choices = nil
+		t.say(MsgCancelConfirm, Args{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
+		t.chips(MsgChipYes, MsgChipNo)
+	default:
+		t.cart.Stage = StageCancelChoose
+		t.cart.Choices = nil
+		items := make([]string, len(bs))
+		list := &optionList{title: t.msg.Say(MsgListTitle, nil)}
+		for i, b := range bs {
+			t.cart.Choices = append(t.cart.Choices, b.ID)
+			items[i] = t.msg.When(b.Start.In(loc))
+			list.items = append(list.items, optionItem{key: bookingKeyPrefix + b.ID, title: items[i],
+				description: f.describe(t, b)})
+		}
+		t.say(MsgCancelWhich, Args{"items": t.msg.Or(items)})
+		if t.screen {
+			t.reply.list = list
+		}
+	}
+}
+
+// doCancel cancels the chosen reservation after the user's yes.
+func (f *flow) doCancel(t *turn) {
+	id := t.cart.BookingID
+	uid, err := t.userID()
+	if err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	b, err := f.core.Booking(t.ctx, id)
+	if err == nil && b.Customer.UserID != uid {
+		err = booking.ErrNotFound // not this user's: say there is nothing to cancel
+	}
+	if err == nil {
+		_, err = f.core.Cancel(t.ctx, booking.CancelRequest{
+			BookingID:      id,
+			Reason:         t.msg.Say(MsgCancelReason, nil),
+			IdempotencyKey: key("cancel", t.convID, id),
+		})
+	}
+	t.cart.Stage = StageIdle
+	t.cart.BookingID = ""
+	args := f.args(t)
+	loc := merchantLoc(f.merchant)
+	switch booking.CodeOf(err) {
+	case "":
+		if err != nil {
+			f.unavailable(t, err)
+			return
+		}
+		t.say(MsgCancelled, Args{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
+		t.reply.close = true
+		return
+	case booking.CodeOutsideCancellationWindow:
+		args["deadline"] = t.msg.When(b.Start.Add(-f.merchant.Policy.CancelBefore.D()).In(loc))
+		t.say(MsgCancelWindow, args)
+	case booking.CodeBookingAlreadyCancelled:
+		t.say(MsgCancelAlready, nil)
+	case booking.CodeBookingNotCancellable:
+		t.say(MsgCancelNotAllowed, args)
+	case booking.CodeNotFound:
+		t.say(MsgCancelNone, nil)
+	case booking.CodeVersionMismatch:
+		t.say(MsgCancelChanged, nil)
+	default:
+		f.unavailable(t, err)
+		return
+	}
+	f.anythingElse(t)
+	t.chips(MsgChipList, MsgChipNoThanks)
+}
