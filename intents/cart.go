@@ -10,36 +10,36 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
-// Stage is where the conversation is in a reservation flow; it says what the user's next words answer.
-type Stage string
+// stage is where the conversation is in a reservation flow; it says what the user's next words answer.
+type stage string
 
 // Stages of the conversation.
 const (
-	StageIdle          Stage = ""               // nothing in progress
-	StageRequirements  Stage = "requirements"   // the transaction requirements check was asked
-	StageAssembling    Stage = "assembling"     // collecting party size, day and time
-	StageChooseSlot    Stage = "choose_slot"    // nearest free times were offered
-	StageProposed      Stage = "proposed"       // a hold is placed and the order proposed (TRANSACTION_DECISION)
-	StageChange        Stage = "change"         // the user asked to change the proposed cart
-	StageContact       Stage = "contact"        // no transaction surface: collecting name and phone
-	StageConfirm       Stage = "confirm"        // no transaction surface: summary read back, waiting for yes/no
-	StageBooked        Stage = "booked"         // the reservation is made
-	StageCancelChoose  Stage = "cancel_choose"  // several reservations: which one to cancel?
-	StageCancelConfirm Stage = "cancel_confirm" // waiting for yes/no to cancel Cart.BookingID
-	StageOfferBook     Stage = "offer_book"     // the user, who has no reservations, was asked whether to book
-	StageAnythingElse  Stage = "anything_else"  // a request is done and the user was asked "anything else?"
+	stageIdle          stage = ""               // nothing in progress
+	stageRequirements  stage = "requirements"   // the transaction requirements check was asked
+	stageAssembling    stage = "assembling"     // collecting party size, day and time
+	stageChooseSlot    stage = "choose_slot"    // nearest free times were offered
+	stageProposed      stage = "proposed"       // a hold is placed and the order proposed (TRANSACTION_DECISION)
+	stageChange        stage = "change"         // the user asked to change the proposed cart
+	stageContact       stage = "contact"        // no transaction surface: collecting name and phone
+	stageConfirm       stage = "confirm"        // no transaction surface: summary read back, waiting for yes/no
+	stageBooked        stage = "booked"         // the reservation is made
+	stageCancelChoose  stage = "cancel_choose"  // several reservations: which one to cancel?
+	stageCancelConfirm stage = "cancel_confirm" // waiting for yes/no to cancel cart.BookingID
+	stageOfferBook     stage = "offer_book"     // the user, who has no reservations, was asked whether to book
+	stageAnythingElse  stage = "anything_else"  // a request is done and the user was asked "anything else?"
 )
 
-// Cart is the reservation being assembled, kept in the conversation data between turns (key "cart").
+// cart is the reservation being assembled, kept in the conversation data between turns (key "cart").
 // It holds only what the next turns need; the booking core keeps everything else.
-type Cart struct {
+type cart struct {
 	MerchantID string `json:"merchant,omitempty"`
 	ServiceID  string `json:"service,omitempty"`
 	PartySize  int    `json:"party,omitempty"`
 	Date       string `json:"date,omitempty"` // merchant-local, YYYY-MM-DD
 	Time       string `json:"time,omitempty"` // merchant-local, HH:MM
 	HoldID     string `json:"hold,omitempty"`
-	Stage      Stage  `json:"stage,omitempty"`
+	Stage      stage  `json:"stage,omitempty"`
 	// Checked is set once the transaction requirements check was asked in this conversation; CanTransact
 	// records its result.
 	Checked     bool `json:"checked,omitempty"`
@@ -67,7 +67,7 @@ type Cart struct {
 const cartKey = "cart"
 
 // missing returns the first detail the cart still lacks ("party", "date", "time") or "".
-func (c Cart) missing() string {
+func (c cart) missing() string {
 	switch {
 	case c.PartySize == 0:
 		return "party"
@@ -80,12 +80,12 @@ func (c Cart) missing() string {
 }
 
 // start returns the requested start in the merchant's zone.
-func (c Cart) start(m *booking.Merchant) (time.Time, bool) {
+func (c cart) start(m *booking.Merchant) (time.Time, bool) {
 	return combine(c.Date, c.Time, merchantLoc(m))
 }
 
 // setStart sets the date and time from an instant, in the merchant's zone.
-func (c *Cart) setStart(t time.Time, m *booking.Merchant) {
+func (c *cart) setStart(t time.Time, m *booking.Merchant) {
 	t = t.In(merchantLoc(m))
 	c.Date = t.Format(time.DateOnly)
 	c.Time = t.Format("15:04")
@@ -114,7 +114,7 @@ func (f *flow) start(t *turn) {
 			return
 		}
 	}
-	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
+	t.cart = cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
 		Ref: t.cart.Ref, Name: t.cart.Name, Phone: t.cart.Phone}
 	f.begin(t)
 }
@@ -123,11 +123,11 @@ func (f *flow) start(t *turn) {
 func (f *flow) begin(t *turn) {
 	t.cart.MerchantID = f.merchant.ID
 	t.cart.ServiceID = f.merchant.Default().ID
-	t.cart.Stage = StageAssembling
+	t.cart.Stage = stageAssembling
 	f.merge(t)
 	if t.transacting && !t.cart.Checked {
 		t.cart.Checked = true
-		t.cart.Stage = StageRequirements
+		t.cart.Stage = stageRequirements
 		t.reply.requirements = true
 		return
 	}
@@ -141,8 +141,8 @@ func (f *flow) requirementsCheck(t *turn) {
 			return
 		}
 		t.cart.CanTransact = false
-		t.cart.Stage = StageIdle
-		t.say(MsgRequirementsFailed, f.args(t))
+		t.cart.Stage = stageIdle
+		t.say(msgRequirementsFailed, f.args(t))
 		t.reply.close = true
 		return
 	}
@@ -152,29 +152,29 @@ func (f *flow) requirementsCheck(t *turn) {
 		t.cart.MerchantID = f.merchant.ID
 		t.cart.ServiceID = f.merchant.Default().ID
 	}
-	t.cart.Stage = StageAssembling
+	t.cart.Stage = stageAssembling
 	f.advance(t)
 }
 
 // details takes what the user adds or changes: party size, day, time, service.
 func (f *flow) details(t *turn) {
 	switch t.cart.Stage {
-	case StageCancelChoose:
+	case stageCancelChoose:
 		f.cancelChoose(t, "")
 		return
-	case StageCancelConfirm:
+	case stageCancelConfirm:
 		f.cancel(t) // "no, the one on Monday": which reservation, again
 		return
-	case StageIdle, StageBooked, StageOfferBook, StageAnythingElse:
+	case stageIdle, stageBooked, stageOfferBook, stageAnythingElse:
 		f.start(t)
 		return
-	case StageRequirements:
+	case stageRequirements:
 		// The check is pending and the user added a detail: keep the cart (hold asks the check again).
 		if t.cart.MerchantID == "" {
 			f.start(t)
 			return
 		}
-	case StageChange:
+	case stageChange:
 		if !f.hasDetails(t) && f.changeChoice(t) {
 			return
 		}
@@ -187,7 +187,7 @@ func (f *flow) details(t *turn) {
 	}
 	t.cart.Slots = nil
 	f.merge(t)
-	t.cart.Stage = StageAssembling
+	t.cart.Stage = stageAssembling
 	f.advance(t)
 }
 
@@ -236,16 +236,16 @@ func (f *flow) advance(t *turn) {
 	}
 	switch t.cart.missing() {
 	case "party":
-		t.cart.Stage = StageAssembling
-		t.say(MsgAskParty, nil)
-		t.reprompt(MsgAskPartyReprompt, nil)
-		t.reply.chips = append(t.reply.chips, t.msg.Say(MsgChipPeople, Args{"count": "2"}), t.msg.Say(MsgChipPeople, Args{"count": "4"}))
+		t.cart.Stage = stageAssembling
+		t.say(msgAskParty, nil)
+		t.reprompt(msgAskPartyReprompt, nil)
+		t.reply.chips = append(t.reply.chips, t.msg.Say(msgChipPeople, msgArgs{"count": "2"}), t.msg.Say(msgChipPeople, msgArgs{"count": "4"}))
 		return
 	case "date":
-		t.cart.Stage = StageAssembling
-		t.say(MsgAskDate, nil)
-		t.reprompt(MsgAskDateReprompt, nil)
-		t.chips(MsgChipToday, MsgChipTomorrow)
+		t.cart.Stage = stageAssembling
+		t.say(msgAskDate, nil)
+		t.reprompt(msgAskDateReprompt, nil)
+		t.chips(msgChipToday, msgChipTomorrow)
 		return
 	case "time":
 		day, _ := combine(t.cart.Date, "12:00", loc)
@@ -254,11 +254,11 @@ func (f *flow) advance(t *turn) {
 			f.closedDay(t, day)
 			return
 		}
-		t.cart.Stage = StageAssembling
+		t.cart.Stage = stageAssembling
 		args := f.args(t)
 		args["first"], args["last"] = t.msg.Clock(ss[0].First), t.msg.Clock(ss[len(ss)-1].Last)
-		t.say(MsgAskTime, args)
-		t.reprompt(MsgAskTimeReprompt, nil)
+		t.say(msgAskTime, args)
+		t.reprompt(msgAskTimeReprompt, nil)
 		f.timeChips(t, sv, ss)
 		return
 	}
@@ -271,14 +271,14 @@ func (f *flow) advance(t *turn) {
 	}
 	if start.Before(f.now()) {
 		t.cart.Time = ""
-		t.cart.Stage = StageAssembling
-		t.say(MsgPast, Args{"when": t.msg.When(start)})
-		t.reprompt(MsgAskTimeReprompt, nil)
+		t.cart.Stage = stageAssembling
+		t.say(msgPast, msgArgs{"when": t.msg.When(start)})
+		t.reprompt(msgAskTimeReprompt, nil)
 		if ss := seatings(m, sv, start); len(ss) > 0 {
 			f.timeChips(t, sv, ss)
 		}
 		if len(t.reply.chips) == 0 {
-			t.chips(MsgChipTomorrow, MsgChipOtherDay) // nothing left today
+			t.chips(msgChipTomorrow, msgChipOtherDay) // nothing left today
 		}
 		return
 	}
@@ -291,12 +291,12 @@ func (f *flow) advance(t *turn) {
 // closedDay says the merchant is closed on the day and asks for another.
 func (f *flow) closedDay(t *turn, day time.Time) {
 	t.cart.Date, t.cart.Time = "", ""
-	t.cart.Stage = StageAssembling
+	t.cart.Stage = stageAssembling
 	args := f.args(t)
 	args["day"] = t.msg.Day(day.In(merchantLoc(f.merchant)))
-	t.say(MsgClosedDay, args)
-	t.reprompt(MsgAskDateReprompt, nil)
-	t.chips(MsgChipToday, MsgChipTomorrow)
+	t.say(msgClosedDay, args)
+	t.reprompt(msgAskDateReprompt, nil)
+	t.chips(msgChipToday, msgChipTomorrow)
 }
 
 // maxTimeChips is how many free start times the time question suggests.

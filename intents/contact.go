@@ -13,9 +13,9 @@ func (f *flow) contact(t *turn) {
 		t.cart.Phone = phone
 	}
 	switch t.cart.Stage {
-	case StageContact, StageConfirm:
+	case stageContact, stageConfirm:
 		f.askContact(t)
-	case StageIdle, StageBooked, StageRequirements, StageOfferBook, StageAnythingElse:
+	case stageIdle, stageBooked, stageRequirements, stageOfferBook, stageAnythingElse:
 		f.start(t)
 	default:
 		f.advance(t)
@@ -26,24 +26,24 @@ func (f *flow) contact(t *turn) {
 func (f *flow) askContact(t *turn) {
 	switch {
 	case t.cart.Name == "":
-		t.cart.Stage = StageContact
-		t.say(MsgAskName, nil)
-		t.reprompt(MsgAskName, nil)
+		t.cart.Stage = stageContact
+		t.say(msgAskName, nil)
+		t.reprompt(msgAskName, nil)
 	case t.cart.Phone == "":
-		t.cart.Stage = StageContact
-		t.say(MsgAskPhone, f.args(t))
-		t.reprompt(MsgAskPhone, f.args(t))
+		t.cart.Stage = stageContact
+		t.say(msgAskPhone, f.args(t))
+		t.reprompt(msgAskPhone, f.args(t))
 	default:
-		t.cart.Stage = StageConfirm
+		t.cart.Stage = stageConfirm
 		start, _ := t.cart.start(f.merchant)
 		args := f.args(t)
 		args["what"] = f.what(t, t.cart.ServiceID, t.cart.PartySize)
 		args["when"] = t.msg.When(start)
 		args["name"] = t.cart.Name
 		args["phone"] = t.cart.Phone
-		t.say(MsgSummary, args)
-		t.reprompt(MsgSummaryReprompt, nil)
-		t.chips(MsgChipYes, MsgChipNo)
+		t.say(msgSummary, args)
+		t.reprompt(msgSummaryReprompt, nil)
+		t.chips(msgChipYes, msgChipNo)
 	}
 }
 
@@ -54,15 +54,15 @@ func (f *flow) notBooked(t *turn) {
 		f.unavailable(t, err)
 		return
 	}
-	t.say(MsgNotBooked, nil)
-	t.cart.Stage = StageAnythingElse
-	f.menuChips(t, MsgChipList, MsgChipNoThanks)
+	t.say(msgNotBooked, nil)
+	t.cart.Stage = stageAnythingElse
+	f.menuChips(t, msgChipList, msgChipNoThanks)
 }
 
 // book confirms the hold with the collected contact details (no Assistant transaction).
 func (f *flow) book(t *turn) {
 	if t.cart.HoldID == "" {
-		t.cart.Stage = StageAssembling
+		t.cart.Stage = stageAssembling
 		f.advance(t)
 		return
 	}
@@ -88,5 +88,5 @@ func (f *flow) book(t *turn) {
 		f.confirmFailed(t, err, false) // no Assistant order here
 		return
 	}
-	f.booked(t, b, MsgBookedConfirmed, MsgBookedPending)
+	f.booked(t, b, msgBookedConfirmed, msgBookedPending)
 }

@@ -24,7 +24,7 @@ const (
 // The adapter in handlers.go fills it from a *fulfillment.Conv and writes the reply back.
 type turn struct {
 	ctx context.Context
-	msg Messages
+	msg messages
 
 	// Inputs.
 	params      map[string]any
@@ -41,7 +41,7 @@ type turn struct {
 	userID      func() (string, error)
 
 	// State and answer.
-	cart  Cart
+	cart  cart
 	reply reply
 	// failed records an infrastructure failure already answered with an apology, for the log line.
 	failed error
@@ -71,13 +71,15 @@ type optionItem struct {
 	key, title, description string
 }
 
-func (t *turn) say(id MsgID, args Args) { t.reply.speech = append(t.reply.speech, t.msg.Say(id, args)) }
+func (t *turn) say(id msgID, args msgArgs) {
+	t.reply.speech = append(t.reply.speech, t.msg.Say(id, args))
+}
 
-func (t *turn) reprompt(id MsgID, args Args) {
+func (t *turn) reprompt(id msgID, args msgArgs) {
 	t.reply.reprompts = append(t.reply.reprompts, t.msg.Say(id, args))
 }
 
-func (t *turn) chips(ids ...MsgID) {
+func (t *turn) chips(ids ...msgID) {
 	for _, id := range ids {
 		t.reply.chips = append(t.reply.chips, t.msg.Say(id, nil))
 	}
@@ -93,7 +95,7 @@ type flow struct {
 }
 
 // service returns the cart's service, or the merchant's default.
-func (f *flow) service(c Cart) *booking.Service {
+func (f *flow) service(c cart) *booking.Service {
 	if sv, ok := f.merchant.Service(c.ServiceID); ok {
 		return sv
 	}
@@ -102,12 +104,12 @@ func (f *flow) service(c Cart) *booking.Service {
 
 // args returns the placeholders any message may use: the merchant, its phone number, and how booking with it
 // is said ("book a table", "book an appointment").
-func (f *flow) args(t *turn) Args {
-	book := MsgBookOther
+func (f *flow) args(t *turn) msgArgs {
+	book := msgBookOther
 	if f.merchant.Default().Type == booking.TypeRestaurant {
-		book = MsgBookTable
+		book = msgBookTable
 	}
-	return Args{"merchant": f.merchant.Name, "phone": f.merchant.Phone, "book": t.msg.Say(book, nil)}
+	return msgArgs{"merchant": f.merchant.Name, "phone": f.merchant.Phone, "book": t.msg.Say(book, nil)}
 }
 
 // what says what is booked: "a table for 4", "a haircut appointment".
@@ -119,20 +121,20 @@ func (f *flow) what(t *turn, serviceID string, party int) string {
 	n := strconv.Itoa(party)
 	switch {
 	case sv.Type == booking.TypeRestaurant:
-		return t.msg.Say(MsgWhatTable, Args{"party": n})
+		return t.msg.Say(msgWhatTable, msgArgs{"party": n})
 	case sv.MaxParty <= 1:
-		return t.msg.Say(MsgWhatService, Args{"service": strings.ToLower(sv.Name)})
+		return t.msg.Say(msgWhatService, msgArgs{"service": strings.ToLower(sv.Name)})
 	}
-	return t.msg.Say(MsgWhatServiceParty, Args{"service": strings.ToLower(sv.Name), "party": n})
+	return t.msg.Say(msgWhatServiceParty, msgArgs{"service": strings.ToLower(sv.Name), "party": n})
 }
 
 // menuChips offers booking (worded for the merchant) and the other chips.
-func (f *flow) menuChips(t *turn, others ...MsgID) {
-	book := MsgChipBookOther
+func (f *flow) menuChips(t *turn, others ...msgID) {
+	book := msgChipBookOther
 	if f.merchant.Default().Type == booking.TypeRestaurant {
-		book = MsgChipBook
+		book = msgChipBook
 	}
-	t.chips(append([]MsgID{book}, others...)...)
+	t.chips(append([]msgID{book}, others...)...)
 }
 
 // unavailable answers a failure of the store or another infrastructure error: an apology, and the end of the
@@ -140,7 +142,7 @@ func (f *flow) menuChips(t *turn, others ...MsgID) {
 func (f *flow) unavailable(t *turn, err error) {
 	t.failed = err
 	t.reply = reply{close: true}
-	t.say(MsgUnavailable, nil)
+	t.say(msgUnavailable, nil)
 }
 
 // key derives an idempotency key from the conversation and the parts that identify one operation in it.
@@ -157,10 +159,10 @@ func (f *flow) welcome(t *turn) {
 				slog.String("error", err.Error()))
 		}
 	}
-	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt, Ref: t.cart.Ref}
-	t.say(MsgWelcome, f.args(t))
-	t.reprompt(MsgWelcomeReprompt, f.args(t))
-	f.menuChips(t, MsgChipList, MsgChipCancel)
+	t.cart = cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt, Ref: t.cart.Ref}
+	t.say(msgWelcome, f.args(t))
+	t.reprompt(msgWelcomeReprompt, f.args(t))
+	f.menuChips(t, msgChipList, msgChipCancel)
 }
 
 func (f *flow) fallback(t *turn) {
@@ -171,41 +173,41 @@ func (f *flow) fallback(t *turn) {
 		}
 	}
 	switch t.cart.Stage {
-	case StageConfirm, StageCancelConfirm:
-		if t.msg.YesNo(t.query) != AnswerUnknown {
+	case stageConfirm, stageCancelConfirm:
+		if t.msg.YesNo(t.query) != answerUnknown {
 			f.confirm(t)
 			return
 		}
 		f.askYesNo(t)
-	case StageChange:
+	case stageChange:
 		if f.changeChoice(t) {
 			return
 		}
-		t.say(MsgFallbackInFlow, nil)
-		t.say(MsgChangeReprompt, nil)
+		t.say(msgFallbackInFlow, nil)
+		t.say(msgChangeReprompt, nil)
 		f.changeChips(t)
-	case StageAssembling:
+	case stageAssembling:
 		f.advance(t)
 		f.rephrase(t)
-	case StageChooseSlot:
+	case stageChooseSlot:
 		f.reoffer(t)
 		f.rephrase(t)
-	case StageContact:
+	case stageContact:
 		f.askContact(t)
 		f.rephrase(t)
-	case StageCancelChoose:
+	case stageCancelChoose:
 		f.cancel(t)
 		f.rephrase(t)
-	case StageAnythingElse, StageOfferBook:
-		if t.msg.YesNo(t.query) != AnswerUnknown { // "no, thanks" to "anything else?", "yes" to "would you like to book?"
+	case stageAnythingElse, stageOfferBook:
+		if t.msg.YesNo(t.query) != answerUnknown { // "no, thanks" to "anything else?", "yes" to "would you like to book?"
 			f.confirm(t)
 			return
 		}
-		t.say(MsgFallback, f.args(t))
-		f.menuChips(t, MsgChipList, MsgChipCancel)
+		t.say(msgFallback, f.args(t))
+		f.menuChips(t, msgChipList, msgChipCancel)
 	default:
-		t.say(MsgFallback, f.args(t))
-		f.menuChips(t, MsgChipList, MsgChipCancel)
+		t.say(msgFallback, f.args(t))
+		f.menuChips(t, msgChipList, msgChipCancel)
 	}
 }
 
@@ -216,7 +218,7 @@ func (f *flow) rephrase(t *turn) {
 	if r.proposal != nil || r.receipt != nil || r.close {
 		return
 	}
-	sorry := t.msg.Say(MsgFallbackInFlow, nil)
+	sorry := t.msg.Say(msgFallbackInFlow, nil)
 	if len(r.reprompts) > 0 {
 		r.speech = append([]string{sorry}, r.reprompts...)
 		return
@@ -225,11 +227,11 @@ func (f *flow) rephrase(t *turn) {
 }
 
 // booked records the booking in the cart and says so; the conversation ends.
-func (f *flow) booked(t *turn, b booking.Booking, confirmed, pending MsgID) {
+func (f *flow) booked(t *turn, b booking.Booking, confirmed, pending msgID) {
 	t.cart.HoldID = ""
 	t.cart.Slots = nil
 	t.cart.BookingID = b.ID
-	t.cart.Stage = StageBooked
+	t.cart.Stage = stageBooked
 	args := f.args(t)
 	args["what"] = f.what(t, b.ServiceID, b.PartySize)
 	args["when"] = t.msg.When(b.Start.In(merchantLoc(f.merchant)))
@@ -246,77 +248,77 @@ func (f *flow) booked(t *turn, b booking.Booking, confirmed, pending MsgID) {
 func (f *flow) confirm(t *turn) {
 	answer := t.msg.YesNo(t.query)
 	switch t.cart.Stage {
-	case StageConfirm:
+	case stageConfirm:
 		switch answer {
-		case AnswerYes:
+		case answerYes:
 			f.book(t)
-		case AnswerNo:
+		case answerNo:
 			f.notBooked(t)
 		default:
 			f.askYesNo(t)
 		}
-	case StageCancelConfirm:
+	case stageCancelConfirm:
 		switch answer {
-		case AnswerYes:
+		case answerYes:
 			f.doCancel(t)
-		case AnswerNo:
-			t.cart.Stage = StageIdle
+		case answerNo:
+			t.cart.Stage = stageIdle
 			t.cart.BookingID = ""
-			t.say(MsgCancelKept, nil)
+			t.say(msgCancelKept, nil)
 			f.anythingElse(t)
-			f.menuChips(t, MsgChipList, MsgChipNoThanks)
+			f.menuChips(t, msgChipList, msgChipNoThanks)
 		default:
 			f.askYesNo(t)
 		}
-	case StageChange:
+	case stageChange:
 		switch answer {
-		case AnswerYes: // "book it after all": propose the cart again
+		case answerYes: // "book it after all": propose the cart again
 			f.details(t)
-		case AnswerNo: // "never mind"
+		case answerNo: // "never mind"
 			f.notBooked(t)
 		default:
-			t.say(MsgChangeWhat, nil)
-			t.reprompt(MsgChangeReprompt, nil)
+			t.say(msgChangeWhat, nil)
+			t.reprompt(msgChangeReprompt, nil)
 			f.changeChips(t)
 		}
-	case StageOfferBook:
+	case stageOfferBook:
 		switch answer {
-		case AnswerYes:
+		case answerYes:
 			f.start(t)
-		case AnswerNo:
+		case answerNo:
 			f.goodbye(t)
 		default:
 			f.askYesNo(t)
 		}
-	case StageAnythingElse:
+	case stageAnythingElse:
 		switch answer {
-		case AnswerNo:
+		case answerNo:
 			f.goodbye(t)
-		case AnswerYes:
-			t.cart.Stage = StageIdle
-			t.say(MsgHowCanIHelp, f.args(t))
-			f.menuChips(t, MsgChipList, MsgChipCancel)
+		case answerYes:
+			t.cart.Stage = stageIdle
+			t.say(msgHowCanIHelp, f.args(t))
+			f.menuChips(t, msgChipList, msgChipCancel)
 		default:
 			f.fallback(t)
 		}
-	case StageAssembling, StageChooseSlot, StageContact:
+	case stageAssembling, stageChooseSlot, stageContact:
 		f.fallback(t) // a yes or no is no answer to the question pending: ask it again
 	default:
-		t.say(MsgNothingToConfirm, f.args(t))
-		f.menuChips(t, MsgChipList, MsgChipCancel)
+		t.say(msgNothingToConfirm, f.args(t))
+		f.menuChips(t, msgChipList, msgChipCancel)
 	}
 }
 
 // askYesNo asks again for the yes or no a question is waiting for.
 func (f *flow) askYesNo(t *turn) {
-	t.say(MsgYesOrNo, nil)
-	t.chips(MsgChipYes, MsgChipNo)
+	t.say(msgYesOrNo, nil)
+	t.chips(msgChipYes, msgChipNo)
 }
 
 // anythingElse asks whether there is anything else; the user's yes or no answers it.
 func (f *flow) anythingElse(t *turn) {
-	t.say(MsgAnythingElse, nil)
-	t.cart.Stage = StageAnythingElse
+	t.say(msgAnythingElse, nil)
+	t.cart.Stage = stageAnythingElse
 }
 
 // goodbye ends the conversation at the user's "no, thanks".
@@ -325,8 +327,8 @@ func (f *flow) goodbye(t *turn) {
 		f.log.LogAttrs(t.ctx, slog.LevelWarn, "releasing a hold at goodbye failed; it expires by itself",
 			slog.String("error", err.Error()))
 	}
-	t.cart.Stage = StageIdle
-	t.say(MsgGoodbye, f.args(t))
+	t.cart.Stage = stageIdle
+	t.say(msgGoodbye, f.args(t))
 	t.reply.close = true
 }
 

@@ -14,7 +14,7 @@ import (
 // what the user was not asked about again. It reports false when it answered with an apology instead.
 func (f *flow) endBooking(t *turn) bool {
 	switch t.cart.Stage {
-	case StageIdle, StageBooked, StageOfferBook, StageAnythingElse:
+	case stageIdle, stageBooked, stageOfferBook, stageAnythingElse:
 		return true
 	}
 	if t.cart.HoldID != "" {
@@ -27,10 +27,10 @@ func (f *flow) endBooking(t *turn) bool {
 			return false
 		}
 		if when != "" {
-			t.say(MsgHoldDropped, Args{"what": what, "when": when})
+			t.say(msgHoldDropped, msgArgs{"what": what, "when": when})
 		}
 	}
-	t.cart = Cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
+	t.cart = cart{Checked: t.cart.Checked, CanTransact: t.cart.CanTransact, Attempt: t.cart.Attempt,
 		Ref: t.cart.Ref, Name: t.cart.Name, Phone: t.cart.Phone}
 	return true
 }
@@ -45,11 +45,11 @@ func (f *flow) list(t *turn) {
 	if !f.endBooking(t) {
 		return
 	}
-	t.cart.Stage = StageIdle
+	t.cart.Stage = stageIdle
 	if len(bs) == 0 {
-		t.say(MsgListNone, f.args(t))
-		t.cart.Stage = StageOfferBook
-		t.chips(MsgChipYes, MsgChipNoThanks)
+		t.say(msgListNone, f.args(t))
+		t.cart.Stage = stageOfferBook
+		t.chips(msgChipYes, msgChipNoThanks)
 		return
 	}
 	items := make([]string, len(bs))
@@ -57,26 +57,26 @@ func (f *flow) list(t *turn) {
 		items[i] = f.describe(t, b)
 	}
 	if len(bs) == 1 {
-		t.say(MsgListOne, Args{"items": items[0]})
+		t.say(msgListOne, msgArgs{"items": items[0]})
 	} else {
-		t.say(MsgListMany, Args{"count": strconv.Itoa(len(bs)), "items": t.msg.And(items)})
+		t.say(msgListMany, msgArgs{"count": strconv.Itoa(len(bs)), "items": t.msg.And(items)})
 	}
 	f.anythingElse(t)
-	f.menuChips(t, MsgChipCancel, MsgChipNoThanks)
+	f.menuChips(t, msgChipCancel, msgChipNoThanks)
 }
 
 // describe says one booking: "a table for 4 at Sample Bistro on Monday, November 23 at 7 PM".
 func (f *flow) describe(t *turn, b booking.Booking) string {
-	args := Args{"what": f.what(t, b.ServiceID, b.PartySize), "merchant": f.merchant.Name,
+	args := msgArgs{"what": f.what(t, b.ServiceID, b.PartySize), "merchant": f.merchant.Name,
 		"when": t.msg.When(b.Start.In(merchantLoc(f.merchant)))}
 	if m, ok := f.core.Inventory().Merchant(b.MerchantID); ok {
 		args["merchant"] = m.Name
 		args["when"] = t.msg.When(b.Start.In(merchantLoc(m)))
 	}
 	if b.Status == booking.StatusPending || b.Status == booking.StatusChangeRequested {
-		return t.msg.Say(MsgListItemPending, args)
+		return t.msg.Say(msgListItemPending, args)
 	}
-	return t.msg.Say(MsgListItem, args)
+	return t.msg.Say(msgListItem, args)
 }
 
 // upcoming returns the user's active upcoming bookings.
@@ -161,29 +161,29 @@ func (f *flow) narrow(t *turn, bs []booking.Booking) {
 	}
 	switch len(bs) {
 	case 0:
-		t.cart.Stage = StageIdle
+		t.cart.Stage = stageIdle
 		t.cart.Choices = nil
-		t.say(MsgCancelNone, nil)
-		f.menuChips(t, MsgChipList)
+		t.say(msgCancelNone, nil)
+		f.menuChips(t, msgChipList)
 	case 1:
 		b := bs[0]
-		t.cart.Stage = StageCancelConfirm
+		t.cart.Stage = stageCancelConfirm
 		t.cart.BookingID = b.ID
 		t.cart.Choices = nil
-		t.say(MsgCancelConfirm, Args{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
-		t.chips(MsgChipYes, MsgChipNo)
+		t.say(msgCancelConfirm, msgArgs{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
+		t.chips(msgChipYes, msgChipNo)
 	default:
-		t.cart.Stage = StageCancelChoose
+		t.cart.Stage = stageCancelChoose
 		t.cart.Choices = nil
 		items := make([]string, len(bs))
-		list := &optionList{title: t.msg.Say(MsgListTitle, nil)}
+		list := &optionList{title: t.msg.Say(msgListTitle, nil)}
 		for i, b := range bs {
 			t.cart.Choices = append(t.cart.Choices, b.ID)
 			items[i] = t.msg.When(b.Start.In(loc))
 			list.items = append(list.items, optionItem{key: bookingKeyPrefix + b.ID, title: items[i],
 				description: f.describe(t, b)})
 		}
-		t.say(MsgCancelWhich, Args{"items": t.msg.Or(items)})
+		t.say(msgCancelWhich, msgArgs{"items": t.msg.Or(items)})
 		if t.screen {
 			t.reply.list = list
 		}
@@ -205,11 +205,11 @@ func (f *flow) doCancel(t *turn) {
 	if err == nil {
 		_, err = f.core.Cancel(t.ctx, booking.CancelRequest{
 			BookingID:      id,
-			Reason:         t.msg.Say(MsgCancelReason, nil),
+			Reason:         t.msg.Say(msgCancelReason, nil),
 			IdempotencyKey: key("cancel", t.convID, id),
 		})
 	}
-	t.cart.Stage = StageIdle
+	t.cart.Stage = stageIdle
 	t.cart.BookingID = ""
 	args := f.args(t)
 	loc := merchantLoc(f.merchant)
@@ -219,24 +219,24 @@ func (f *flow) doCancel(t *turn) {
 			f.unavailable(t, err)
 			return
 		}
-		t.say(MsgCancelled, Args{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
+		t.say(msgCancelled, msgArgs{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
 		t.reply.close = true
 		return
 	case booking.CodeOutsideCancellationWindow:
 		args["deadline"] = t.msg.When(b.Start.Add(-f.merchant.Policy.CancelBefore.D()).In(loc))
-		t.say(MsgCancelWindow, args)
+		t.say(msgCancelWindow, args)
 	case booking.CodeBookingAlreadyCancelled:
-		t.say(MsgCancelAlready, nil)
+		t.say(msgCancelAlready, nil)
 	case booking.CodeBookingNotCancellable:
-		t.say(MsgCancelNotAllowed, args)
+		t.say(msgCancelNotAllowed, args)
 	case booking.CodeNotFound:
-		t.say(MsgCancelNone, nil)
+		t.say(msgCancelNone, nil)
 	case booking.CodeVersionMismatch:
-		t.say(MsgCancelChanged, nil)
+		t.say(msgCancelChanged, nil)
 	default:
 		f.unavailable(t, err)
 		return
 	}
 	f.anythingElse(t)
-	t.chips(MsgChipList, MsgChipNoThanks)
+	t.chips(msgChipList, msgChipNoThanks)
 }

@@ -30,10 +30,10 @@ func (f *flow) selectSlot(t *turn) {
 	case strings.HasPrefix(t.option, bookingKeyPrefix):
 		f.cancelChoose(t, strings.TrimPrefix(t.option, bookingKeyPrefix))
 		return
-	case t.cart.Stage == StageCancelChoose:
+	case t.cart.Stage == stageCancelChoose:
 		f.cancelChoose(t, "")
 		return
-	case t.cart.Stage == StageCancelConfirm:
+	case t.cart.Stage == stageCancelConfirm:
 		f.cancel(t)
 		return
 	case strings.HasPrefix(t.option, slotKeyPrefix):
@@ -50,7 +50,7 @@ func (f *flow) selectSlot(t *turn) {
 		}
 		t.cart.setStart(start, f.merchant)
 		t.cart.Slots = nil
-		t.cart.Stage = StageAssembling
+		t.cart.Stage = stageAssembling
 		f.advance(t)
 		return
 	}
@@ -67,33 +67,33 @@ func (f *flow) decision(t *turn) {
 	case decisionAccepted:
 		f.accept(t)
 	case decisionCartChange:
-		t.cart.Stage = StageChange
-		t.say(MsgChangeWhat, nil)
-		t.reprompt(MsgChangeReprompt, nil)
+		t.cart.Stage = stageChange
+		t.say(msgChangeWhat, nil)
+		t.reprompt(msgChangeReprompt, nil)
 		f.changeChips(t)
 	case decisionRejected:
 		if err := f.release(t); err != nil {
 			f.unavailable(t, err)
 			return
 		}
-		t.say(MsgOrderRejected, nil)
-		t.cart.Stage = StageAnythingElse
-		f.menuChips(t, MsgChipList, MsgChipNoThanks)
+		t.say(msgOrderRejected, nil)
+		t.cart.Stage = stageAnythingElse
+		f.menuChips(t, msgChipList, msgChipNoThanks)
 	case decisionCannotTransact:
 		if err := f.release(t); err != nil {
 			f.unavailable(t, err)
 			return
 		}
-		t.cart.Stage = StageIdle
-		t.say(MsgUserCannotTransact, f.args(t))
+		t.cart.Stage = stageIdle
+		t.say(msgUserCannotTransact, f.args(t))
 		t.reply.close = true
 	default:
 		if err := f.release(t); err != nil {
 			f.unavailable(t, err)
 			return
 		}
-		t.cart.Stage = StageIdle
-		t.say(MsgDecisionUnknown, nil)
+		t.cart.Stage = stageIdle
+		t.say(msgDecisionUnknown, nil)
 		t.reply.close = true
 	}
 }
@@ -115,8 +115,8 @@ func (f *flow) accept(t *turn) {
 			f.unavailable(t, err)
 			return
 		}
-		t.cart.Stage = StageIdle
-		t.say(MsgDecisionUnknown, nil)
+		t.cart.Stage = stageIdle
+		t.say(msgDecisionUnknown, nil)
 		// No receipt: the order is not the one this conversation proposed, and its merchantOrderId may name
 		// another order (a REJECTED receipt would then speak for that one).
 		t.reply.close = true
@@ -136,7 +136,7 @@ func (f *flow) accept(t *turn) {
 		customer.Name = customer.Email
 	}
 	if customer.Name == "" {
-		customer.Name = t.msg.Say(MsgGuestName, nil) // an accepted order with neither a name nor an email
+		customer.Name = t.msg.Say(msgGuestName, nil) // an accepted order with neither a name nor an email
 	}
 	req := booking.ConfirmRequest{
 		MerchantID:     f.merchant.ID,
@@ -165,7 +165,7 @@ func (f *flow) accept(t *turn) {
 	_, label := orders.StatusOf(b.Status)
 	snap := orderv3.Snapshot(order, label)
 	t.reply.receipt = &snap
-	f.booked(t, b, MsgReceiptConfirmed, MsgReceiptPending)
+	f.booked(t, b, msgReceiptConfirmed, msgReceiptPending)
 }
 
 // confirmFailed explains why a hold could not become a booking. An accepted order this conversation proposed
@@ -181,14 +181,14 @@ func (f *flow) confirmFailed(t *turn, err error, proposedHere bool) {
 	case booking.CodeHoldExpired, booking.CodeSlotUnavailable, booking.CodeNotFound:
 		// The hold expired and its time was taken (or the hold is gone): offer what is free around it.
 		t.cart.HoldID = ""
-		t.cart.Stage = StageChooseSlot
+		t.cart.Stage = stageChooseSlot
 		start, ok := t.cart.start(f.merchant)
 		if !ok {
-			t.cart.Stage = StageAssembling
-			t.say(MsgHoldLost, nil)
+			t.cart.Stage = stageAssembling
+			t.say(msgHoldLost, nil)
 			f.advance(t)
 		} else {
-			f.alternatives(t, start, []string{t.msg.Say(MsgHoldLost, nil)})
+			f.alternatives(t, start, []string{t.msg.Say(msgHoldLost, nil)})
 		}
 		decline()
 	case booking.CodeSlotAlreadyBookedByUser:
@@ -196,13 +196,13 @@ func (f *flow) confirmFailed(t *turn, err error, proposedHere bool) {
 			f.unavailable(t, err)
 			return
 		}
-		t.cart.Stage = StageIdle
+		t.cart.Stage = stageIdle
 		start, _ := t.cart.start(f.merchant)
 		args := f.args(t)
 		args["when"] = t.msg.When(start)
-		t.say(MsgAlreadyBooked, args)
+		t.say(msgAlreadyBooked, args)
 		f.anythingElse(t)
-		t.chips(MsgChipList, MsgChipNoThanks)
+		t.chips(msgChipList, msgChipNoThanks)
 		decline()
 	default:
 		f.unavailable(t, err)
@@ -225,26 +225,26 @@ func (f *flow) decline(t *turn) {
 // day, the time.
 func (f *flow) changeChips(t *turn) {
 	if sv := f.service(t.cart); sv.MinParty != sv.MaxParty {
-		t.chips(MsgChipParty)
+		t.chips(msgChipParty)
 	}
-	t.chips(MsgChipDate, MsgChipTime)
+	t.chips(msgChipDate, msgChipTime)
 }
 
 // changeChoice answers a tap on one of the change question's chips ("Number of people", "Day", "Time"): the
 // hold is released and that question asked again. It reports whether the turn was such a choice.
 func (f *flow) changeChoice(t *turn) bool {
 	q := strings.TrimSpace(t.query)
-	var clear func(*Cart)
+	var clear func(*cart)
 	switch {
-	case strings.EqualFold(q, t.msg.Say(MsgChipParty, nil)):
+	case strings.EqualFold(q, t.msg.Say(msgChipParty, nil)):
 		if sv := f.service(t.cart); sv.MinParty == sv.MaxParty {
 			return false // one size only: nothing to ask
 		}
-		clear = func(c *Cart) { c.PartySize = 0 }
-	case strings.EqualFold(q, t.msg.Say(MsgChipDate, nil)):
-		clear = func(c *Cart) { c.Date = "" }
-	case strings.EqualFold(q, t.msg.Say(MsgChipTime, nil)):
-		clear = func(c *Cart) { c.Time = "" }
+		clear = func(c *cart) { c.PartySize = 0 }
+	case strings.EqualFold(q, t.msg.Say(msgChipDate, nil)):
+		clear = func(c *cart) { c.Date = "" }
+	case strings.EqualFold(q, t.msg.Say(msgChipTime, nil)):
+		clear = func(c *cart) { c.Time = "" }
 	default:
 		return false
 	}
@@ -254,7 +254,7 @@ func (f *flow) changeChoice(t *turn) bool {
 	}
 	clear(&t.cart)
 	t.cart.Slots = nil
-	t.cart.Stage = StageAssembling
+	t.cart.Stage = stageAssembling
 	f.advance(t)
 	return true
 }
@@ -274,7 +274,7 @@ func (f *flow) hold(t *turn, sv *booking.Service, start time.Time) {
 		// The requirements check was asked but not answered (the user spoke instead): ask it again rather than
 		// take the booking without an Assistant order.
 		t.cart.Checked = true
-		t.cart.Stage = StageRequirements
+		t.cart.Stage = stageRequirements
 		t.reply.requirements = true
 		return
 	}
@@ -303,13 +303,13 @@ func (f *flow) hold(t *turn, sv *booking.Service, start time.Time) {
 	t.cart.HoldID = h.ID
 	t.cart.Slots = nil
 	if t.cart.CanTransact {
-		t.cart.Stage = StageProposed
+		t.cart.Stage = stageProposed
 		order := orders.FromHold(f.merchant, sv, h)
 		t.reply.proposal = &order
 		args := f.args(t)
 		args["what"] = f.what(t, h.ServiceID, h.PartySize)
 		args["when"] = t.msg.When(h.Start.In(merchantLoc(f.merchant)))
-		t.say(MsgPropose, args)
+		t.say(msgPropose, args)
 		return
 	}
 	f.askContact(t)
@@ -327,20 +327,20 @@ func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) 
 	switch {
 	case be.Code == booking.CodeInvalidArgument && be.Field == "party_size":
 		t.cart.PartySize = 0
-		t.cart.Stage = StageAssembling
+		t.cart.Stage = stageAssembling
 		args["min"] = strconv.Itoa(sv.MinParty)
 		args["max"] = strconv.Itoa(sv.MaxParty)
-		t.say(MsgPartyBounds, args)
-		t.reprompt(MsgAskPartyReprompt, nil)
+		t.say(msgPartyBounds, args)
+		t.reprompt(msgAskPartyReprompt, nil)
 	case be.Code == booking.CodeSlotUnavailable && be.Field == "too_far":
 		t.cart.Date, t.cart.Time = "", ""
-		t.cart.Stage = StageAssembling
+		t.cart.Stage = stageAssembling
 		args["days"] = strconv.Itoa(int(m.Policy.MaxLead.D() / (24 * time.Hour)))
-		t.say(MsgTooFar, args)
-		t.reprompt(MsgAskDateReprompt, nil)
-		t.chips(MsgChipToday, MsgChipTomorrow)
+		t.say(msgTooFar, args)
+		t.reprompt(msgAskDateReprompt, nil)
+		t.chips(msgChipToday, msgChipTomorrow)
 	case be.Code == booking.CodeSlotUnavailable && be.Field == "too_soon":
-		f.alternatives(t, start, []string{t.msg.Say(MsgTooSoon, Args{"lead": t.msg.Duration(m.Policy.MinLead.D())})})
+		f.alternatives(t, start, []string{t.msg.Say(msgTooSoon, msgArgs{"lead": t.msg.Duration(m.Policy.MinLead.D())})})
 	case be.Code == booking.CodeSlotUnavailable && be.Field == "closed":
 		ss := seatings(m, sv, start)
 		if len(ss) == 0 {
@@ -350,15 +350,15 @@ func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) 
 		args["weekdays"] = t.msg.Weekdays(start.In(merchantLoc(m)).Weekday())
 		args["first"] = t.msg.Clock(ss[0].First)
 		args["last"] = t.msg.Clock(ss[len(ss)-1].Last)
-		f.alternatives(t, start, []string{t.msg.Say(MsgClosedHours, args)})
+		f.alternatives(t, start, []string{t.msg.Say(msgClosedHours, args)})
 	case be.Code == booking.CodeSlotUnavailable:
-		f.alternatives(t, start, []string{t.msg.Say(MsgFull, Args{"when": t.msg.When(start)})})
+		f.alternatives(t, start, []string{t.msg.Say(msgFull, msgArgs{"when": t.msg.When(start)})})
 	case be.Code == booking.CodeSlotAlreadyBookedByUser:
-		t.cart.Stage = StageIdle
+		t.cart.Stage = stageIdle
 		args["when"] = t.msg.When(start)
-		t.say(MsgAlreadyBooked, args)
+		t.say(msgAlreadyBooked, args)
 		f.anythingElse(t)
-		t.chips(MsgChipList, MsgChipNoThanks)
+		t.chips(msgChipList, msgChipNoThanks)
 	default:
 		f.unavailable(t, err)
 	}
@@ -379,10 +379,10 @@ func (f *flow) alternatives(t *turn, start time.Time, lead []string) {
 	if len(slots) == 0 {
 		t.cart.Date, t.cart.Time = "", ""
 		t.cart.Slots = nil
-		t.cart.Stage = StageAssembling
-		t.say(MsgAlternativesNone, nil)
-		t.reprompt(MsgAskDateReprompt, nil)
-		t.chips(MsgChipTomorrow, MsgChipOtherDay)
+		t.cart.Stage = stageAssembling
+		t.say(msgAlternativesNone, nil)
+		t.reprompt(msgAskDateReprompt, nil)
+		t.chips(msgChipTomorrow, msgChipOtherDay)
 		return
 	}
 	slices.SortFunc(slots, func(a, b booking.Slot) int { return a.Start.Compare(b.Start) })
@@ -390,7 +390,7 @@ func (f *flow) alternatives(t *turn, start time.Time, lead []string) {
 	for i, s := range slots {
 		t.cart.Slots[i] = s.Start.UTC().Format(time.RFC3339)
 	}
-	t.cart.Stage = StageChooseSlot
+	t.cart.Stage = stageChooseSlot
 	f.offer(t, start)
 }
 
@@ -399,7 +399,7 @@ func (f *flow) offer(t *turn, around time.Time) {
 	loc := merchantLoc(f.merchant)
 	day := around.In(loc).Format(time.DateOnly)
 	spoken := make([]string, 0, len(t.cart.Slots))
-	list := &optionList{title: t.msg.Say(MsgAlternativesTitle, nil)}
+	list := &optionList{title: t.msg.Say(msgAlternativesTitle, nil)}
 	for _, s := range t.cart.Slots {
 		st, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -414,8 +414,8 @@ func (f *flow) offer(t *turn, around time.Time) {
 		}
 		list.items = append(list.items, optionItem{key: slotKeyPrefix + s, title: label})
 	}
-	t.say(MsgAlternatives, Args{"list": t.msg.Or(spoken)})
-	t.reprompt(MsgAlternativesAsk, Args{"list": t.msg.Or(spoken)})
+	t.say(msgAlternatives, msgArgs{"list": t.msg.Or(spoken)})
+	t.reprompt(msgAlternativesAsk, msgArgs{"list": t.msg.Or(spoken)})
 	if t.screen && len(list.items) >= 2 {
 		t.reply.list = list
 		return
@@ -431,7 +431,7 @@ func (f *flow) offer(t *turn, around time.Time) {
 func (f *flow) reoffer(t *turn) {
 	start, ok := t.cart.start(f.merchant)
 	if !ok || len(t.cart.Slots) == 0 {
-		t.cart.Stage = StageAssembling
+		t.cart.Stage = stageAssembling
 		f.advance(t)
 		return
 	}
