@@ -66,17 +66,28 @@ type cart struct {
 // cartKey is the conversation-data key under which the cart is kept.
 const cartKey = "cart"
 
-// missing returns the first detail the cart still lacks ("party", "date", "time") or "".
-func (c cart) missing() string {
+// detail is one of the things a booking needs that the conversation asks for, one at a time.
+type detail string
+
+// The details, in the order they are asked.
+const (
+	detailNone  detail = "" // nothing is missing
+	detailParty detail = "party"
+	detailDate  detail = "date"
+	detailTime  detail = "time"
+)
+
+// missing returns the first detail the cart still lacks, or detailNone.
+func (c cart) missing() detail {
 	switch {
 	case c.PartySize == 0:
-		return "party"
+		return detailParty
 	case c.Date == "":
-		return "date"
+		return detailDate
 	case c.Time == "":
-		return "time"
+		return detailTime
 	}
-	return ""
+	return detailNone
 }
 
 // start returns the requested start in the merchant's zone.
@@ -102,8 +113,11 @@ func merchantLoc(m *booking.Merchant) *time.Location {
 	return time.UTC
 }
 
+// requirementsResult is the resultType of TRANSACTION_REQUIREMENTS_CHECK_RESULT.
+type requirementsResult string
+
 // canTransact is the requirements check result that lets the transaction go on.
-const canTransact = "CAN_TRANSACT"
+const canTransact requirementsResult = "CAN_TRANSACT"
 
 // start begins a reservation: a fresh cart (keeping what this conversation learnt about the surface), filled
 // from the parameters; the requirements check first on an Assistant surface that can transact.
@@ -193,7 +207,7 @@ func (f *flow) details(t *turn) {
 
 // hasDetails reports whether the turn names a party size, day, time or service.
 func (f *flow) hasDetails(t *turn) bool {
-	for _, p := range []string{"party_size", "date", "time", "service"} {
+	for _, p := range []string{paramParty, paramDate, paramTime, paramService} {
 		if v, ok := t.params[p]; ok && v != nil && v != "" {
 			return true
 		}
@@ -203,16 +217,16 @@ func (f *flow) hasDetails(t *turn) bool {
 
 // merge copies the parameters the user gave into the cart.
 func (f *flow) merge(t *turn) {
-	if n, ok := paramInt(t.params["party_size"]); ok {
+	if n, ok := paramInt(t.params[paramParty]); ok {
 		t.cart.PartySize = n
 	}
-	if d, ok := parseDate(paramString(t.params["date"])); ok {
+	if d, ok := parseDate(paramString(t.params[paramDate])); ok {
 		t.cart.Date = d
 	}
-	if c, ok := parseClock(paramString(t.params["time"])); ok {
+	if c, ok := parseClock(paramString(t.params[paramTime])); ok {
 		t.cart.Time = c
 	}
-	if s := strings.TrimSpace(paramString(t.params["service"])); s != "" {
+	if s := strings.TrimSpace(paramString(t.params[paramService])); s != "" {
 		for _, sv := range f.merchant.Services {
 			if strings.EqualFold(sv.ID, s) || strings.EqualFold(sv.Name, s) {
 				t.cart.ServiceID = sv.ID
@@ -231,23 +245,23 @@ func (f *flow) advance(t *turn) {
 		t.cart.PartySize = sv.MinParty // one size only (an appointment for one): nothing to ask
 	}
 	if p := t.cart.PartySize; p != 0 && (p < sv.MinParty || p > sv.MaxParty) {
-		f.refuse(t, sv, time.Time{}, booking.InvalidArgument("party_size", "outside the service's bounds"))
+		f.refuse(t, sv, time.Time{}, booking.InvalidArgument(string(reasonPartySize), "outside the service's bounds"))
 		return
 	}
 	switch t.cart.missing() {
-	case "party":
+	case detailParty:
 		t.cart.Stage = stageAssembling
 		t.say(msgAskParty, nil)
 		t.reprompt(msgAskPartyReprompt, nil)
 		t.reply.chips = append(t.reply.chips, t.msg.Say(msgChipPeople, msgArgs{"count": "2"}), t.msg.Say(msgChipPeople, msgArgs{"count": "4"}))
 		return
-	case "date":
+	case detailDate:
 		t.cart.Stage = stageAssembling
 		t.say(msgAskDate, nil)
 		t.reprompt(msgAskDateReprompt, nil)
 		t.chips(msgChipToday, msgChipTomorrow)
 		return
-	case "time":
+	case detailTime:
 		day, _ := combine(t.cart.Date, "12:00", loc)
 		ss := seatings(m, sv, day)
 		if len(ss) == 0 {

@@ -6,10 +6,10 @@ import (
 
 // contact collects the name and phone number where there is no Assistant transaction.
 func (f *flow) contact(t *turn) {
-	if name := personName(t.params["name"]); name != "" {
+	if name := personName(t.params[paramName]); name != "" {
 		t.cart.Name = name
 	}
-	if phone := paramString(t.params["phone"]); phone != "" {
+	if phone := paramString(t.params[paramPhone]); phone != "" {
 		t.cart.Phone = phone
 	}
 	switch t.cart.Stage {
@@ -79,7 +79,7 @@ func (f *flow) book(t *turn) {
 		IdempotencyKey: key("confirm", t.convID, t.cart.HoldID),
 	})
 	if err != nil {
-		if booking.CodeOf(err) == booking.CodeInvalidArgument {
+		if words, _ := failureWords(callConfirm, err); words == msgAskName {
 			// A name or phone number the core refuses (too long): ask again.
 			t.cart.Name, t.cart.Phone = "", ""
 			f.askContact(t)

@@ -34,10 +34,10 @@ type turn struct {
 	raw         bool   // the words arrived without Dialogflow (Actions SDK actions.intent.TEXT): see understand
 	transacting bool   // the surface can run Assistant transactions
 	screen      bool
-	reqResult   string         // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
-	decision    string         // TRANSACTION_DECISION_VALUE transactionDecision
-	accepted    *orderv3.Order // the order of an ORDER_ACCEPTED decision
-	option      string         // the OPTION key
+	reqResult   requirementsResult // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
+	decision    decision           // TRANSACTION_DECISION_VALUE transactionDecision
+	accepted    *orderv3.Order     // the order of an ORDER_ACCEPTED decision
+	option      string             // the OPTION key
 	userID      func() (string, error)
 
 	// State and answer.

@@ -153,16 +153,16 @@ func (a *adapter) read(ctx context.Context, c *fulfillment.Conv) *turn {
 		transacting: c.CanTransact() && c.HasScreen(),
 		screen:      c.HasScreen(),
 	}
-	for _, p := range []string{"party_size", "date", "time", "service", "name", "phone"} {
+	for _, p := range []string{paramParty, paramDate, paramTime, paramService, paramName, paramPhone} {
 		if v, ok := c.Param(p); ok {
 			t.params[p] = v
 		}
 	}
 	if r, ok := c.RequirementsCheckResult(); ok {
-		t.reqResult = string(r)
+		t.reqResult = requirementsResult(r)
 	}
 	if d, ok := c.TransactionDecision(); ok {
-		t.decision = string(d.Decision)
+		t.decision = decision(d.Decision)
 		t.accepted = d.Order
 	}
 	if o, ok := c.SelectedOption(); ok {

@@ -144,14 +144,14 @@ func (f *flow) cancelChoose(t *turn, id string) {
 // narrow filters the candidates by the spoken day and time, then confirms the one left or asks which.
 func (f *flow) narrow(t *turn, bs []booking.Booking) {
 	loc := merchantLoc(f.merchant)
-	if d, ok := parseDate(paramString(t.params["date"])); ok {
+	if d, ok := parseDate(paramString(t.params[paramDate])); ok {
 		if kept := slices.DeleteFunc(slices.Clone(bs), func(b booking.Booking) bool {
 			return b.Start.In(loc).Format(time.DateOnly) != d
 		}); len(kept) > 0 {
 			bs = kept
 		}
 	}
-	if c, ok := parseClock(paramString(t.params["time"])); ok {
+	if c, ok := parseClock(paramString(t.params[paramTime])); ok {
 		if kept := slices.DeleteFunc(slices.Clone(bs), func(b booking.Booking) bool {
 			local := b.Start.In(loc).Format("15:04")
 			return local != c && local != eveningClock(f.merchant, f.merchant.Default(), b.Start.In(loc).Format(time.DateOnly), c)
@@ -211,32 +211,22 @@ func (f *flow) doCancel(t *turn) {
 	}
 	t.cart.Stage = stageIdle
 	t.cart.BookingID = ""
-	args := f.args(t)
 	loc := merchantLoc(f.merchant)
-	switch booking.CodeOf(err) {
-	case "":
-		if err != nil {
-			f.unavailable(t, err)
-			return
-		}
+	if err == nil {
 		t.say(msgCancelled, msgArgs{"what": f.what(t, b.ServiceID, b.PartySize), "when": t.msg.When(b.Start.In(loc))})
 		t.reply.close = true
 		return
-	case booking.CodeOutsideCancellationWindow:
-		args["deadline"] = t.msg.When(b.Start.Add(-f.merchant.Policy.CancelBefore.D()).In(loc))
-		t.say(msgCancelWindow, args)
-	case booking.CodeBookingAlreadyCancelled:
-		t.say(msgCancelAlready, nil)
-	case booking.CodeBookingNotCancellable:
-		t.say(msgCancelNotAllowed, args)
-	case booking.CodeNotFound:
-		t.say(msgCancelNone, nil)
-	case booking.CodeVersionMismatch:
-		t.say(msgCancelChanged, nil)
-	default:
+	}
+	words, ok := failureWords(callCancel, err)
+	if !ok {
 		f.unavailable(t, err)
 		return
 	}
+	args := f.args(t)
+	if words == msgCancelWindow {
+		args["deadline"] = t.msg.When(b.Start.Add(-f.merchant.Policy.CancelBefore.D()).In(loc))
+	}
+	t.say(words, args)
 	f.anythingElse(t)
 	t.chips(msgChipList, msgChipNoThanks)
 }

@@ -5,6 +5,17 @@ import (
 	"strings"
 )
 
+// Parameters of the agent's intents the conversation reads (Dialogflow parameters, Actions SDK arguments); the
+// agent in agent/ names them so, and text.go fills them from raw words.
+const (
+	paramParty   = "party_size" // @sys.number-integer
+	paramDate    = "date"       // @sys.date
+	paramTime    = "time"       // @sys.time
+	paramService = "service"    // @service
+	paramName    = "name"       // @sys.person
+	paramPhone   = "phone"      // @sys.phone-number
+)
+
 // paramString returns a string parameter ("" when absent or of another type).
 func paramString(v any) string {
 	s, _ := v.(string)

@@ -1,7 +1,6 @@
 package intents
 
 import (
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,12 +14,16 @@ import (
 // maxAlternatives is how many nearest free start times are offered when the requested one is not free.
 const maxAlternatives = 5
 
-// Decision values of TRANSACTION_DECISION_VALUE (transactions v3).
+// decision is the user's answer to the proposed order: the transactionDecision of TRANSACTION_DECISION_VALUE
+// (transactions v3).
+type decision string
+
+// The decisions the conversation tells apart; any other is answered as msgDecisionUnknown.
 const (
-	decisionAccepted       = "ORDER_ACCEPTED"
-	decisionRejected       = "ORDER_REJECTED"
-	decisionCartChange     = "CART_CHANGE_REQUESTED"
-	decisionCannotTransact = "USER_CANNOT_TRANSACT"
+	decisionAccepted       decision = "ORDER_ACCEPTED"
+	decisionRejected       decision = "ORDER_REJECTED"
+	decisionCartChange     decision = "CART_CHANGE_REQUESTED"
+	decisionCannotTransact decision = "USER_CANNOT_TRANSACT"
 )
 
 // selectSlot takes a choice from the offered alternatives: the OPTION key of the list, or a spoken time.
@@ -177,32 +180,28 @@ func (f *flow) confirmFailed(t *turn, err error, proposedHere bool) {
 			f.decline(t)
 		}
 	}
-	switch booking.CodeOf(err) {
-	case booking.CodeHoldExpired, booking.CodeSlotUnavailable, booking.CodeNotFound:
+	words, _ := failureWords(callConfirm, err)
+	switch words {
+	case msgHoldLost:
 		// The hold expired and its time was taken (or the hold is gone): offer what is free around it.
 		t.cart.HoldID = ""
 		t.cart.Stage = stageChooseSlot
 		start, ok := t.cart.start(f.merchant)
 		if !ok {
 			t.cart.Stage = stageAssembling
-			t.say(msgHoldLost, nil)
+			t.say(words, nil)
 			f.advance(t)
 		} else {
-			f.alternatives(t, start, []string{t.msg.Say(msgHoldLost, nil)})
+			f.alternatives(t, start, []string{t.msg.Say(words, nil)})
 		}
 		decline()
-	case booking.CodeSlotAlreadyBookedByUser:
+	case msgAlreadyBooked:
 		if err := f.release(t); err != nil { // the hold stays stored: give its capacity back
 			f.unavailable(t, err)
 			return
 		}
-		t.cart.Stage = stageIdle
 		start, _ := t.cart.start(f.merchant)
-		args := f.args(t)
-		args["when"] = t.msg.When(start)
-		t.say(msgAlreadyBooked, args)
-		f.anythingElse(t)
-		t.chips(msgChipList, msgChipNoThanks)
+		f.alreadyBooked(t, start)
 		decline()
 	default:
 		f.unavailable(t, err)
@@ -315,33 +314,33 @@ func (f *flow) hold(t *turn, sv *booking.Service, start time.Time) {
 	f.askContact(t)
 }
 
-// refuse explains why the start cannot be booked, in words, and offers what is possible.
+// refuse explains why the start cannot be held, in the words of failureTable, and offers what is possible.
 func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) {
-	var be *booking.Error
-	if !errors.As(err, &be) {
+	words, ok := failureWords(callHold, err)
+	if !ok {
 		f.unavailable(t, err)
 		return
 	}
 	m := f.merchant
 	args := f.args(t)
-	switch {
-	case be.Code == booking.CodeInvalidArgument && be.Field == "party_size":
+	switch words {
+	case msgPartyBounds:
 		t.cart.PartySize = 0
 		t.cart.Stage = stageAssembling
 		args["min"] = strconv.Itoa(sv.MinParty)
 		args["max"] = strconv.Itoa(sv.MaxParty)
-		t.say(msgPartyBounds, args)
+		t.say(words, args)
 		t.reprompt(msgAskPartyReprompt, nil)
-	case be.Code == booking.CodeSlotUnavailable && be.Field == "too_far":
+	case msgTooFar:
 		t.cart.Date, t.cart.Time = "", ""
 		t.cart.Stage = stageAssembling
 		args["days"] = strconv.Itoa(int(m.Policy.MaxLead.D() / (24 * time.Hour)))
-		t.say(msgTooFar, args)
+		t.say(words, args)
 		t.reprompt(msgAskDateReprompt, nil)
 		t.chips(msgChipToday, msgChipTomorrow)
-	case be.Code == booking.CodeSlotUnavailable && be.Field == "too_soon":
-		f.alternatives(t, start, []string{t.msg.Say(msgTooSoon, msgArgs{"lead": t.msg.Duration(m.Policy.MinLead.D())})})
-	case be.Code == booking.CodeSlotUnavailable && be.Field == "closed":
+	case msgTooSoon:
+		f.alternatives(t, start, []string{t.msg.Say(words, msgArgs{"lead": t.msg.Duration(m.Policy.MinLead.D())})})
+	case msgClosedHours:
 		ss := seatings(m, sv, start)
 		if len(ss) == 0 {
 			f.closedDay(t, start)
@@ -350,18 +349,24 @@ func (f *flow) refuse(t *turn, sv *booking.Service, start time.Time, err error) 
 		args["weekdays"] = t.msg.Weekdays(start.In(merchantLoc(m)).Weekday())
 		args["first"] = t.msg.Clock(ss[0].First)
 		args["last"] = t.msg.Clock(ss[len(ss)-1].Last)
-		f.alternatives(t, start, []string{t.msg.Say(msgClosedHours, args)})
-	case be.Code == booking.CodeSlotUnavailable:
-		f.alternatives(t, start, []string{t.msg.Say(msgFull, msgArgs{"when": t.msg.When(start)})})
-	case be.Code == booking.CodeSlotAlreadyBookedByUser:
-		t.cart.Stage = stageIdle
-		args["when"] = t.msg.When(start)
-		t.say(msgAlreadyBooked, args)
-		f.anythingElse(t)
-		t.chips(msgChipList, msgChipNoThanks)
+		f.alternatives(t, start, []string{t.msg.Say(words, args)})
+	case msgFull:
+		f.alternatives(t, start, []string{t.msg.Say(words, msgArgs{"when": t.msg.When(start)})})
+	case msgAlreadyBooked:
+		f.alreadyBooked(t, start)
 	default:
 		f.unavailable(t, err)
 	}
+}
+
+// alreadyBooked says the user already has a reservation around start and asks whether there is anything else.
+func (f *flow) alreadyBooked(t *turn, start time.Time) {
+	t.cart.Stage = stageIdle
+	args := f.args(t)
+	args["when"] = t.msg.When(start)
+	t.say(msgAlreadyBooked, args)
+	f.anythingElse(t)
+	t.chips(msgChipList, msgChipNoThanks)
 }
 
 // alternatives offers the nearest free start times around start, after the lead sentences.

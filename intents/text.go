@@ -60,22 +60,22 @@ var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may"
 func (f *flow) readDetails(t *turn, words string) bool {
 	found := false
 	if n, ok := readParty(words); ok {
-		t.params["party_size"] = float64(n)
+		t.params[paramParty] = float64(n)
 		found = true
-	} else if t.cart.Stage == stageAssembling && t.cart.missing() == "party" {
+	} else if t.cart.Stage == stageAssembling && t.cart.missing() == detailParty {
 		if m := onlyNumberRe.FindStringSubmatch(words); m != nil {
 			if n, ok := number(m[1]); ok {
-				t.params["party_size"] = float64(n)
+				t.params[paramParty] = float64(n)
 				found = true
 			}
 		}
 	}
 	if d, ok := f.readDate(words); ok {
-		t.params["date"] = d
+		t.params[paramDate] = d
 		found = true
 	}
 	if c, ok := readClock(words); ok {
-		t.params["time"] = c
+		t.params[paramTime] = c
 		found = true
 	}
 	return found
@@ -305,14 +305,14 @@ func (f *flow) contactWords(t *turn, words string) func(*turn) {
 	}
 	if len(digitsRe.FindAllString(reply, -1)) >= 7 {
 		i := strings.IndexFunc(reply, func(r rune) bool { return r == '+' || (r >= '0' && r <= '9') })
-		t.params["phone"] = strings.TrimSpace(reply[i:])
+		t.params[paramPhone] = strings.TrimSpace(reply[i:])
 		if name := strings.Trim(reply[:i], " ,;-"); lettersRe.MatchString(name) {
-			t.params["name"] = name
+			t.params[paramName] = name
 		}
 		return f.contact
 	}
 	if t.msg.YesNo(words) == answerUnknown && lettersRe.MatchString(reply) {
-		t.params["name"] = reply
+		t.params[paramName] = reply
 		return f.contact
 	}
 	return nil
