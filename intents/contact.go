@@ -90,3 +90,15 @@ func (f *flow) book(t *turn) {
 	}
 	f.booked(t, b, msgBookedConfirmed, msgBookedPending)
 }
+
+// summaryAnswer takes the answer to the summary read back ("Shall I book it?").
+func (f *flow) summaryAnswer(t *turn, a answer) {
+	switch a {
+	case answerYes:
+		f.book(t)
+	case answerNo:
+		f.notBooked(t)
+	default:
+		f.askYesNo(t)
+	}
+}

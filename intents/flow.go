@@ -244,68 +244,39 @@ func (f *flow) booked(t *turn, b booking.Booking, confirmed, pending msgID) {
 	t.reply.close = true
 }
 
-// confirm takes a yes or a no: to book the summarised reservation, or to cancel the chosen one.
+// confirm takes a yes or a no. The stage says which question it answers, and so which room goes on.
 func (f *flow) confirm(t *turn) {
-	answer := t.msg.YesNo(t.query)
+	a := t.msg.YesNo(t.query)
 	switch t.cart.Stage {
 	case stageConfirm:
-		switch answer {
-		case answerYes:
-			f.book(t)
-		case answerNo:
-			f.notBooked(t)
-		default:
-			f.askYesNo(t)
-		}
+		f.summaryAnswer(t, a) // contact.go
 	case stageCancelConfirm:
-		switch answer {
-		case answerYes:
-			f.doCancel(t)
-		case answerNo:
-			t.cart.Stage = stageIdle
-			t.cart.BookingID = ""
-			t.say(msgCancelKept, nil)
-			f.anythingElse(t)
-			f.menuChips(t, msgChipList, msgChipNoThanks)
-		default:
-			f.askYesNo(t)
-		}
-	case stageChange:
-		switch answer {
-		case answerYes: // "book it after all": propose the cart again
-			f.details(t)
-		case answerNo: // "never mind"
-			f.notBooked(t)
-		default:
-			t.say(msgChangeWhat, nil)
-			t.reprompt(msgChangeReprompt, nil)
-			f.changeChips(t)
-		}
+		f.cancelAnswer(t, a) // manage.go
 	case stageOfferBook:
-		switch answer {
-		case answerYes:
-			f.start(t)
-		case answerNo:
-			f.goodbye(t)
-		default:
-			f.askYesNo(t)
-		}
+		f.offerBookAnswer(t, a) // manage.go
+	case stageChange:
+		f.changeAnswer(t, a) // proposal.go
 	case stageAnythingElse:
-		switch answer {
-		case answerNo:
-			f.goodbye(t)
-		case answerYes:
-			t.cart.Stage = stageIdle
-			t.say(msgHowCanIHelp, f.args(t))
-			f.menuChips(t, msgChipList, msgChipCancel)
-		default:
-			f.fallback(t)
-		}
+		f.anythingElseAnswer(t, a)
 	case stageAssembling, stageChooseSlot, stageContact:
 		f.fallback(t) // a yes or no is no answer to the question pending: ask it again
 	default:
 		t.say(msgNothingToConfirm, f.args(t))
 		f.menuChips(t, msgChipList, msgChipCancel)
+	}
+}
+
+// anythingElseAnswer takes the answer to "Is there anything else I can do for you?".
+func (f *flow) anythingElseAnswer(t *turn, a answer) {
+	switch a {
+	case answerNo:
+		f.goodbye(t)
+	case answerYes:
+		t.cart.Stage = stageIdle
+		t.say(msgHowCanIHelp, f.args(t))
+		f.menuChips(t, msgChipList, msgChipCancel)
+	default:
+		f.fallback(t)
 	}
 }
 

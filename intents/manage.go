@@ -230,3 +230,31 @@ func (f *flow) doCancel(t *turn) {
 	f.anythingElse(t)
 	t.chips(msgChipList, msgChipNoThanks)
 }
+
+// cancelAnswer takes the answer to "Cancel … on …?".
+func (f *flow) cancelAnswer(t *turn, a answer) {
+	switch a {
+	case answerYes:
+		f.doCancel(t)
+	case answerNo:
+		t.cart.Stage = stageIdle
+		t.cart.BookingID = ""
+		t.say(msgCancelKept, nil)
+		f.anythingElse(t)
+		f.menuChips(t, msgChipList, msgChipNoThanks)
+	default:
+		f.askYesNo(t)
+	}
+}
+
+// offerBookAnswer takes the answer to "You have no upcoming reservations. Would you like to book a table?".
+func (f *flow) offerBookAnswer(t *turn, a answer) {
+	switch a {
+	case answerYes:
+		f.start(t)
+	case answerNo:
+		f.goodbye(t)
+	default:
+		f.askYesNo(t)
+	}
+}

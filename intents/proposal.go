@@ -71,9 +71,7 @@ func (f *flow) decision(t *turn) {
 		f.accept(t)
 	case decisionCartChange:
 		t.cart.Stage = stageChange
-		t.say(msgChangeWhat, nil)
-		t.reprompt(msgChangeReprompt, nil)
-		f.changeChips(t)
+		f.askChange(t)
 	case decisionRejected:
 		if err := f.release(t); err != nil {
 			f.unavailable(t, err)
@@ -441,4 +439,23 @@ func (f *flow) reoffer(t *turn) {
 		return
 	}
 	f.offer(t, start)
+}
+
+// changeAnswer takes a yes or a no to the change question after CART_CHANGE_REQUESTED.
+func (f *flow) changeAnswer(t *turn, a answer) {
+	switch a {
+	case answerYes: // "book it after all": propose the cart again
+		f.details(t)
+	case answerNo: // "never mind"
+		f.notBooked(t)
+	default:
+		f.askChange(t)
+	}
+}
+
+// askChange asks what to change in the proposed cart.
+func (f *flow) askChange(t *turn) {
+	t.say(msgChangeWhat, nil)
+	t.reprompt(msgChangeReprompt, nil)
+	f.changeChips(t)
 }
