@@ -10,25 +10,19 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
-// stage is where the conversation is in a reservation flow; it says what the user's next words answer.
-type stage string
-
-// Stages of the conversation.
-const (
-	stageIdle          stage = ""               // nothing in progress
-	stageRequirements  stage = "requirements"   // the transaction requirements check was asked
-	stageAssembling    stage = "assembling"     // collecting party size, day and time
-	stageChooseSlot    stage = "choose_slot"    // nearest free times were offered
-	stageProposed      stage = "proposed"       // a hold is placed and the order proposed (TRANSACTION_DECISION)
-	stageChange        stage = "change"         // the user asked to change the proposed cart
-	stageContact       stage = "contact"        // no transaction surface: collecting name and phone
-	stageConfirm       stage = "confirm"        // no transaction surface: summary read back, waiting for yes/no
-	stageBooked        stage = "booked"         // the reservation is made
-	stageCancelChoose  stage = "cancel_choose"  // several reservations: which one to cancel?
-	stageCancelConfirm stage = "cancel_confirm" // waiting for yes/no to cancel cart.BookingID
-	stageOfferBook     stage = "offer_book"     // the user, who has no reservations, was asked whether to book
-	stageAnythingElse  stage = "anything_else"  // a request is done and the user was asked "anything else?"
-)
+// The booking cart: a fresh cart filled from the parameters, the requirements check once per conversation on a
+// surface that transacts, then one question at a time for what is still missing. Its transitions:
+//
+//	from             turn                             to
+//	any              reservation.start                requirements (first on a transacting surface), else as advance
+//	requirements     CAN_TRANSACT                     as advance
+//	requirements     any other result                 idle, closed (the hold, if any, released)
+//	requirements     a detail (cart kept)             as advance; the hold asks the check again
+//	in a booking     reservation.details              as advance (a held proposal released first)
+//	idle, booked     reservation.details              as reservation.start (also from offer_book, anything_else)
+//	advance          party, day or time missing       assembling, the question asked
+//	advance          a closed day, a past time        assembling, another day or time asked
+//	advance          everything known                 the hold: see proposal.go
 
 // cart is the reservation being assembled, kept in the conversation data between turns (key "cart").
 // It holds only what the next turns need; the booking core keeps everything else.

@@ -4,6 +4,19 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
+// Contact and confirmation, where there is no Assistant transaction (the console, other channels, speakers): the
+// hold is placed as on the Assistant, then a name and a phone number are asked, the summary is read back and a yes
+// books. Its transitions:
+//
+//	from             turn                             to
+//	after the hold   name or phone missing            contact, the missing one asked
+//	after the hold   both known                       confirm, the summary read back
+//	contact          reservation.contact              contact or confirm, as above
+//	confirm          yes                              booked, closed
+//	confirm          yes, contact refused by the core contact, the name asked again
+//	confirm          yes, hold lost or already booked choose_slot (free times) or anything_else: see failureTable
+//	confirm          no                               anything_else (hold released)
+
 // contact collects the name and phone number where there is no Assistant transaction.
 func (f *flow) contact(t *turn) {
 	if name := personName(t.params[paramName]); name != "" {

@@ -14,6 +14,15 @@ import (
 	"github.com/reservations/reservations/orders/orderv3"
 )
 
+// The menu: what every room shares (the turn, its reply, the words of the merchant and the booking), the welcome,
+// the fallback and the routing of a yes or a no by stage. Its transitions:
+//
+//	from             turn                             to
+//	any              welcome                          idle (a hold in progress released)
+//	anything_else    no                               idle, closed ("goodbye")
+//	anything_else    yes                              idle ("what would you like?")
+//	any              words not understood             the pending question asked again (its reprompt)
+
 // Option keys of the lists the conversation shows; the OPTION argument brings one back.
 const (
 	slotKeyPrefix    = "slot:"

@@ -9,6 +9,21 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
+// List and cancel: the user's upcoming reservations read out, and one of them cancelled after a yes. Its
+// transitions:
+//
+//	from             turn                             to
+//	any              reservation.list, none           offer_book (a booking in progress ended first)
+//	any              reservation.list, some           anything_else (a booking in progress ended first)
+//	offer_book       yes / no                         a fresh cart (cart.go) / idle, closed
+//	any              reservation.cancel, none left    idle
+//	any              reservation.cancel, one left     cancel_confirm ("Cancel … on …?")
+//	any              reservation.cancel, several      cancel_choose (which one: a list or a spoken day)
+//	cancel_choose    a pick, a day or a time          as reservation.cancel, among the offered ones
+//	cancel_confirm   a day or a time                  as reservation.cancel ("no, the one on Monday")
+//	cancel_confirm   yes                              idle, closed; refused (failureTable): anything_else
+//	cancel_confirm   no                               anything_else (kept)
+
 // endBooking drops a reservation in progress before another request (a list of the user's reservations):
 // its hold is released, and said so, and the cart forgets what it collected, so that a later yes cannot book
 // what the user was not asked about again. It reports false when it answered with an apology instead.

@@ -11,6 +11,27 @@ import (
 	"github.com/reservations/reservations/orders/orderv3"
 )
 
+// Proposal and decision: the hold placed for a complete cart (which checks everything an availability check
+// would), the order proposed on a transacting surface, the nearest free times when the start is refused, and
+// the answer to TRANSACTION_DECISION. Its transitions:
+//
+//	from             turn                             to
+//	hold             held, transacting                proposed (TRANSACTION_DECISION asked)
+//	hold             held, text channel               contact or confirm: see contact.go
+//	hold             check asked, not answered        requirements (asked again)
+//	hold             refused (failureTable)           assembling (asked again), choose_slot (free times) or
+//	                                                  anything_else (already booked then)
+//	choose_slot      an offered time picked           assembling, then the hold
+//	proposed         ORDER_ACCEPTED                   booked, closed with the receipt
+//	proposed         ORDER_ACCEPTED, hold lost        choose_slot (free times), REJECTED receipt
+//	proposed         ORDER_ACCEPTED, already booked   anything_else (hold released), REJECTED receipt
+//	proposed         ORDER_REJECTED                   anything_else (hold released)
+//	proposed         CART_CHANGE_REQUESTED            change
+//	proposed         USER_CANNOT_TRANSACT, other      idle, closed (hold released)
+//	change           a chip: people, day, time        assembling, that question (hold released)
+//	change           a detail, or yes                 the cart proposed again (hold released)
+//	change           no                               anything_else (hold released)
+
 // maxAlternatives is how many nearest free start times are offered when the requested one is not free.
 const maxAlternatives = 5
 
