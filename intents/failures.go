@@ -48,25 +48,29 @@ type failureRow struct {
 // failureTable maps core failures to what the conversation says, by call; the first matching row wins. It is a
 // constant table, never modified.
 var failureTable = [...]failureRow{
+	// PlaceHold. Too soon, closed hours and full are followed by the nearest free times; a closed day (no
+	// hours at all) says msgClosedDay instead of msgClosedHours; any other reason is said as full.
 	{callHold, booking.CodeInvalidArgument, reasonPartySize, msgPartyBounds},
 	{callHold, booking.CodeSlotUnavailable, reasonTooFar, msgTooFar},
-	{callHold, booking.CodeSlotUnavailable, reasonTooSoon, msgTooSoon},    // and the nearest free times
-	{callHold, booking.CodeSlotUnavailable, reasonClosed, msgClosedHours}, // msgClosedDay when the day has no hours
-	{callHold, booking.CodeSlotUnavailable, reasonAny, msgFull},           // "full", or a reason not named above; and the nearest free times
+	{callHold, booking.CodeSlotUnavailable, reasonTooSoon, msgTooSoon},
+	{callHold, booking.CodeSlotUnavailable, reasonClosed, msgClosedHours},
+	{callHold, booking.CodeSlotUnavailable, reasonAny, msgFull},
 	{callHold, booking.CodeSlotAlreadyBookedByUser, reasonAny, msgAlreadyBooked},
 
-	{callConfirm, booking.CodeHoldExpired, reasonAny, msgHoldLost}, // expired and its time taken: the nearest free times
+	// ConfirmHold. A hold expired and taken, or gone, is followed by the nearest free times. A name or phone
+	// number the core refuses (too long), on text channels, is asked again; an accepted Assistant order
+	// carries neither, so there it is the apology.
+	{callConfirm, booking.CodeHoldExpired, reasonAny, msgHoldLost},
 	{callConfirm, booking.CodeSlotUnavailable, reasonAny, msgHoldLost},
 	{callConfirm, booking.CodeNotFound, reasonAny, msgHoldLost},
 	{callConfirm, booking.CodeSlotAlreadyBookedByUser, reasonAny, msgAlreadyBooked},
-	// A name or phone number the core refuses (too long), on text channels: asked again. An accepted Assistant
-	// order carries neither, so there this is the apology.
 	{callConfirm, booking.CodeInvalidArgument, reasonAny, msgAskName},
 
+	// Cancel. NOT_FOUND is also another guest's reservation.
 	{callCancel, booking.CodeOutsideCancellationWindow, reasonAny, msgCancelWindow},
 	{callCancel, booking.CodeBookingAlreadyCancelled, reasonAny, msgCancelAlready},
 	{callCancel, booking.CodeBookingNotCancellable, reasonAny, msgCancelNotAllowed},
-	{callCancel, booking.CodeNotFound, reasonAny, msgCancelNone}, // also another guest's reservation
+	{callCancel, booking.CodeNotFound, reasonAny, msgCancelNone},
 	{callCancel, booking.CodeVersionMismatch, reasonAny, msgCancelChanged},
 }
 
