@@ -160,6 +160,7 @@ func key(kind string, parts ...string) string {
 	return kind + ":" + hex.EncodeToString(h[:16])
 }
 
+// welcome greets and offers what the conversation can do; a reservation left half-way is given up.
 func (f *flow) welcome(t *turn) {
 	if t.cart.HoldID != "" {
 		// A reservation left half-way: give its table back now rather than when the hold expires.
@@ -174,6 +175,8 @@ func (f *flow) welcome(t *turn) {
 	f.menuChips(t, msgChipList, msgChipCancel)
 }
 
+// fallback answers words no intent matched: raw words are read first (text.go); otherwise the question the
+// stage says is pending is asked again, or the menu offered.
 func (f *flow) fallback(t *turn) {
 	if t.raw {
 		if step := f.understand(t); step != nil {
