@@ -102,22 +102,21 @@ func (f *flow) decision(t *turn) {
 		t.cart.Stage = stageAnythingElse
 		f.menuChips(t, msgChipList, msgChipNoThanks)
 	case decisionCannotTransact:
-		if err := f.release(t); err != nil {
-			f.unavailable(t, err)
-			return
-		}
-		t.cart.Stage = stageIdle
-		t.say(msgUserCannotTransact, f.args(t))
-		t.reply.close = true
+		f.endDecision(t, msgUserCannotTransact)
 	default:
-		if err := f.release(t); err != nil {
-			f.unavailable(t, err)
-			return
-		}
-		t.cart.Stage = stageIdle
-		t.say(msgDecisionUnknown, nil)
-		t.reply.close = true
+		f.endDecision(t, msgDecisionUnknown)
 	}
+}
+
+// endDecision gives the proposal's hold back and ends the conversation with the words.
+func (f *flow) endDecision(t *turn, words msgID) {
+	if err := f.release(t); err != nil {
+		f.unavailable(t, err)
+		return
+	}
+	t.cart.Stage = stageIdle
+	t.say(words, f.args(t))
+	t.reply.close = true
 }
 
 // accept turns the hold of an accepted order into a booking and answers with the receipt.
@@ -133,15 +132,9 @@ func (f *flow) accept(t *turn) {
 		}
 	}
 	if holdID == "" {
-		if err := f.release(t); err != nil {
-			f.unavailable(t, err)
-			return
-		}
-		t.cart.Stage = stageIdle
-		t.say(msgDecisionUnknown, nil)
 		// No receipt: the order is not the one this conversation proposed, and its merchantOrderId may name
 		// another order (a REJECTED receipt would then speak for that one).
-		t.reply.close = true
+		f.endDecision(t, msgDecisionUnknown)
 		return
 	}
 	uid, err := t.userID()
@@ -149,21 +142,10 @@ func (f *flow) accept(t *turn) {
 		f.unavailable(t, err)
 		return
 	}
-	customer := booking.Customer{UserID: uid}
-	if t.accepted != nil && t.accepted.BuyerInfo != nil {
-		customer.Name = t.accepted.BuyerInfo.Name()
-		customer.Email = t.accepted.BuyerInfo.Email
-	}
-	if customer.Name == "" {
-		customer.Name = customer.Email
-	}
-	if customer.Name == "" {
-		customer.Name = t.msg.Say(msgGuestName, nil) // an accepted order with neither a name nor an email
-	}
 	req := booking.ConfirmRequest{
 		MerchantID:     f.merchant.ID,
 		HoldID:         holdID,
-		Customer:       customer,
+		Customer:       f.buyer(t, uid),
 		Source:         booking.SourceAssistant,
 		IdempotencyKey: key("confirm", t.convID, holdID),
 	}
@@ -188,6 +170,23 @@ func (f *flow) accept(t *turn) {
 	snap := orderv3.Snapshot(order, label)
 	t.reply.receipt = &snap
 	f.booked(t, b, msgReceiptConfirmed, msgReceiptPending)
+}
+
+// buyer is the customer of an accepted order: the buyer's name and email from the order (the email stands for a
+// missing name, and the catalog's guest name for both), under the user's anonymous id.
+func (f *flow) buyer(t *turn, uid string) booking.Customer {
+	customer := booking.Customer{UserID: uid}
+	if t.accepted != nil && t.accepted.BuyerInfo != nil {
+		customer.Name = t.accepted.BuyerInfo.Name()
+		customer.Email = t.accepted.BuyerInfo.Email
+	}
+	if customer.Name == "" {
+		customer.Name = customer.Email
+	}
+	if customer.Name == "" {
+		customer.Name = t.msg.Say(msgGuestName, nil) // an accepted order with neither a name nor an email
+	}
+	return customer
 }
 
 // confirmFailed explains why a hold could not become a booking. An accepted order this conversation proposed
