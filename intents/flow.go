@@ -137,6 +137,12 @@ func (f *flow) what(t *turn, serviceID string, party int) string {
 	return t.msg.Say(msgWhatServiceParty, msgArgs{"service": strings.ToLower(sv.Name), "party": n})
 }
 
+// menu says the words and offers the three things the conversation can do.
+func (f *flow) menu(t *turn, words msgID) {
+	t.say(words, f.args(t))
+	f.menuChips(t, msgChipList, msgChipCancel)
+}
+
 // menuChips offers booking (worded for the merchant) and the other chips.
 func (f *flow) menuChips(t *turn, others ...msgID) {
 	book := msgChipBookOther
@@ -215,11 +221,9 @@ func (f *flow) fallback(t *turn) {
 			f.confirm(t)
 			return
 		}
-		t.say(msgFallback, f.args(t))
-		f.menuChips(t, msgChipList, msgChipCancel)
+		f.menu(t, msgFallback)
 	default:
-		t.say(msgFallback, f.args(t))
-		f.menuChips(t, msgChipList, msgChipCancel)
+		f.menu(t, msgFallback)
 	}
 }
 
@@ -273,8 +277,7 @@ func (f *flow) confirm(t *turn) {
 	case stageAssembling, stageChooseSlot, stageContact:
 		f.fallback(t) // a yes or no is no answer to the question pending: ask it again
 	default:
-		t.say(msgNothingToConfirm, f.args(t))
-		f.menuChips(t, msgChipList, msgChipCancel)
+		f.menu(t, msgNothingToConfirm)
 	}
 }
 
@@ -285,8 +288,7 @@ func (f *flow) anythingElseAnswer(t *turn, a answer) {
 		f.goodbye(t)
 	case answerYes:
 		t.cart.Stage = stageIdle
-		t.say(msgHowCanIHelp, f.args(t))
-		f.menuChips(t, msgChipList, msgChipCancel)
+		f.menu(t, msgHowCanIHelp)
 	default:
 		f.fallback(t)
 	}
