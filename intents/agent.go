@@ -21,9 +21,9 @@ import (
 //go:embed agent
 var agentFiles embed.FS
 
-// AgentFS returns the Dialogflow ES agent definition the handlers answer, rooted at the export's top level
+// agentFS returns the Dialogflow ES agent definition the handlers answer, rooted at the export's top level
 // (agent.json, package.json, intents/<name>.json, intents/<name>_usersays_en.json, entities/…).
-func AgentFS() fs.FS {
+func agentFS() fs.FS {
 	sub, err := fs.Sub(agentFiles, "agent")
 	if err != nil {
 		// fs.Sub only fails on an invalid path; "agent" is a valid constant.
@@ -123,11 +123,11 @@ func (a *Agent) Intent(name string) (AgentIntent, bool) {
 
 // LoadAgent parses the embedded agent definition.
 func LoadAgent() (*Agent, error) {
-	return ParseAgent(AgentFS())
+	return parseAgent(agentFS())
 }
 
-// ParseAgent parses a Dialogflow ES agent export laid out in fsys.
-func ParseAgent(fsys fs.FS) (*Agent, error) {
+// parseAgent parses a Dialogflow ES agent export laid out in fsys.
+func parseAgent(fsys fs.FS) (*Agent, error) {
 	var meta struct {
 		Language        string `json:"language"`
 		DefaultTimezone string `json:"defaultTimezone"`
@@ -214,7 +214,7 @@ func WriteAgentZip(w io.Writer, opts ExportOptions) error {
 	if strings.Contains(opts.BasicUser, ":") {
 		return fmt.Errorf("basic auth user must not contain ':'")
 	}
-	fsys := AgentFS()
+	fsys := agentFS()
 	var names []string
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -113,8 +113,8 @@ func TestParseAgentRejectsMismatchedName(t *testing.T) {
 		"entities/x.json":    {Data: []byte(`{}`)},
 		"entities/x_en.json": {Data: []byte(`[]`)},
 	}
-	if _, err := ParseAgent(fsys); err == nil {
-		t.Fatal("ParseAgent accepted an intent whose name differs from its file")
+	if _, err := parseAgent(fsys); err == nil {
+		t.Fatal("parseAgent accepted an intent whose name differs from its file")
 	}
 }
 
@@ -203,7 +203,7 @@ func TestWriteAgentZip(t *testing.T) {
 			for name, data := range files {
 				mfs[name] = &fstest.MapFile{Data: data}
 			}
-			back, err := ParseAgent(mfs)
+			back, err := parseAgent(mfs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,7 +235,7 @@ func TestAgentIntentsMatchHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs, err := Handlers(Deps{Core: core})
+	hs, err := handlers(Deps{Core: core})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +273,8 @@ func TestHandlersRejectBadDeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []Deps{{}, {Core: core, MerchantID: "no-such-merchant"}} {
-		if _, err := Handlers(d); err == nil {
-			t.Errorf("Handlers(%+v) accepted bad deps", d.MerchantID)
+		if _, err := handlers(d); err == nil {
+			t.Errorf("handlers(%+v) accepted bad deps", d.MerchantID)
 		}
 	}
 }

@@ -30,9 +30,9 @@ const (
 	IntentCancel            = "reservation.cancel"
 )
 
-// DefaultTurnTimeout bounds the booking-core calls of one turn, so that a store that stopped answering costs the
+// defaultTurnTimeout bounds the booking-core calls of one turn, so that a store that stopped answering costs the
 // user an apology within it instead of a silent webhook timeout (Dialogflow gives up after 5 to 10 s).
-const DefaultTurnTimeout = 1500 * time.Millisecond
+const defaultTurnTimeout = 1500 * time.Millisecond
 
 // userIDKey is the user-storage key of the anonymous id the Assistant user's reservations are listed by.
 const userIDKey = "uid"
@@ -47,7 +47,7 @@ type Deps struct {
 	Now func() time.Time
 	// Logger receives one line per failed turn (never personal data); default slog.Default().
 	Logger *slog.Logger
-	// TurnTimeout bounds the store calls of one turn; default DefaultTurnTimeout.
+	// TurnTimeout bounds the store calls of one turn; default 1.5 s.
 	TurnTimeout time.Duration
 	// NewUserID makes the anonymous id kept in an Assistant user's storage. By default the id is derived from
 	// the conversation and turn ids ("u-" and 130 bits of their SHA-256), so that a re-sent webhook call makes
@@ -58,7 +58,7 @@ type Deps struct {
 // Register installs a handler for every intent of the conversation on app, the fallback for intents it
 // does not know, and the catalog's apology for failed turns. It fails when deps name no booking core or an unknown merchant.
 func Register(app *fulfillment.App, deps Deps) error {
-	hs, err := Handlers(deps)
+	hs, err := handlers(deps)
 	if err != nil {
 		return err
 	}
@@ -66,12 +66,12 @@ func Register(app *fulfillment.App, deps Deps) error {
 		app.Handle(name, h)
 	}
 	app.Fallback(hs[IntentFallback])
-	app.SetApology(func(locale string) string { return MessagesFor(locale).Say(MsgApology, nil) })
+	app.SetApology(func(locale string) string { return messagesFor(locale).Say(msgApology, nil) })
 	return nil
 }
 
-// Handlers returns the conversation's handler for each intent display name (the names of the agent's intents).
-func Handlers(deps Deps) (map[string]fulfillment.Handler, error) {
+// handlers returns the conversation's handler for each intent display name (the names of the agent's intents).
+func handlers(deps Deps) (map[string]fulfillment.Handler, error) {
 	if deps.Core == nil {
 		return nil, errors.New("intents: Deps.Core is required")
 	}
@@ -92,7 +92,7 @@ func Handlers(deps Deps) (map[string]fulfillment.Handler, error) {
 		deps.Logger = slog.Default()
 	}
 	if deps.TurnTimeout <= 0 {
-		deps.TurnTimeout = DefaultTurnTimeout
+		deps.TurnTimeout = defaultTurnTimeout
 	}
 	f := &flow{core: deps.Core, merchant: m, now: deps.Now, log: deps.Logger, timeout: deps.TurnTimeout}
 	a := &adapter{flow: f, newUserID: deps.NewUserID}
@@ -142,7 +142,7 @@ func (a *adapter) handler(name string, step func(*turn)) fulfillment.Handler {
 func (a *adapter) read(ctx context.Context, c *fulfillment.Conv) *turn {
 	t := &turn{
 		ctx:    ctx,
-		msg:    MessagesFor(c.Locale()),
+		msg:    messagesFor(c.Locale()),
 		params: map[string]any{},
 		query:  c.QueryText(),
 		convID: c.ConversationID(),
@@ -153,23 +153,23 @@ func (a *adapter) read(ctx context.Context, c *fulfillment.Conv) *turn {
 		transacting: c.CanTransact() && c.HasScreen(),
 		screen:      c.HasScreen(),
 	}
-	for _, p := range []string{"party_size", "date", "time", "service", "name", "phone"} {
+	for _, p := range []string{paramParty, paramDate, paramTime, paramService, paramName, paramPhone} {
 		if v, ok := c.Param(p); ok {
 			t.params[p] = v
 		}
 	}
 	if r, ok := c.RequirementsCheckResult(); ok {
-		t.reqResult = string(r)
+		t.reqResult = requirementsResult(r)
 	}
 	if d, ok := c.TransactionDecision(); ok {
-		t.decision = string(d.Decision)
+		t.decision = decision(d.Decision)
 		t.accepted = d.Order
 	}
 	if o, ok := c.SelectedOption(); ok {
 		t.option = o
 	}
 	if ok, err := c.Data().Get(cartKey, &t.cart); ok && err != nil {
-		t.cart = Cart{} // a cart from an older version: start again
+		t.cart = cart{} // a cart from an older version: start again
 	}
 	t.userID = func() (string, error) { return a.userID(c) }
 	return t

@@ -6,105 +6,105 @@ import (
 	"time"
 )
 
-// MsgID names a user-facing message in the catalog. Every word the conversation says or shows comes from the
+// msgID names a user-facing message in the catalog. Every word the conversation says or shows comes from the
 // catalog, so a second language is one more entry in [languages].
-type MsgID string
+type msgID string
 
-// Message ids. Placeholders in the texts are {name} and are filled from [Args].
+// Message ids. Placeholders in the texts are {name} and are filled from [msgArgs].
 const (
-	MsgWelcome            MsgID = "welcome"
-	MsgWelcomeReprompt    MsgID = "welcome.reprompt"
-	MsgFallback           MsgID = "fallback"
-	MsgFallbackInFlow     MsgID = "fallback.in_flow"
-	MsgUnavailable        MsgID = "unavailable"
-	MsgGoodbye            MsgID = "goodbye"
-	MsgHowCanIHelp        MsgID = "help"
-	MsgHoldDropped        MsgID = "hold.dropped"
-	MsgApology            MsgID = "apology"
-	MsgGuestName          MsgID = "guest.name"
-	MsgCancelReason       MsgID = "cancel.reason"
-	MsgAskParty           MsgID = "ask.party"
-	MsgAskPartyReprompt   MsgID = "ask.party.reprompt"
-	MsgAskDate            MsgID = "ask.date"
-	MsgAskDateReprompt    MsgID = "ask.date.reprompt"
-	MsgAskTime            MsgID = "ask.time"
-	MsgAskTimeReprompt    MsgID = "ask.time.reprompt"
-	MsgPast               MsgID = "refuse.past"
-	MsgClosedDay          MsgID = "refuse.closed_day"
-	MsgClosedHours        MsgID = "refuse.closed_hours"
-	MsgTooSoon            MsgID = "refuse.too_soon"
-	MsgTooFar             MsgID = "refuse.too_far"
-	MsgPartyBounds        MsgID = "refuse.party_bounds"
-	MsgAlreadyBooked      MsgID = "refuse.already_booked"
-	MsgFull               MsgID = "refuse.full"
-	MsgAlternatives       MsgID = "alternatives"
-	MsgAlternativesTitle  MsgID = "alternatives.title"
-	MsgAlternativesNone   MsgID = "alternatives.none"
-	MsgAlternativesAsk    MsgID = "alternatives.reprompt"
-	MsgSlotItem           MsgID = "alternatives.item"
-	MsgHoldLost           MsgID = "hold.lost"
-	MsgPropose            MsgID = "propose"
-	MsgRequirementsFailed MsgID = "requirements.failed"
-	MsgReceiptConfirmed   MsgID = "receipt.confirmed"
-	MsgReceiptPending     MsgID = "receipt.pending"
-	MsgOrderRejected      MsgID = "decision.rejected"
-	MsgChangeWhat         MsgID = "decision.change"
-	MsgChangeReprompt     MsgID = "decision.change.reprompt"
-	MsgUserCannotTransact MsgID = "decision.cannot_transact"
-	MsgDecisionUnknown    MsgID = "decision.unknown"
-	MsgAskName            MsgID = "contact.ask_name"
-	MsgAskPhone           MsgID = "contact.ask_phone"
-	MsgSummary            MsgID = "contact.summary"
-	MsgSummaryReprompt    MsgID = "contact.summary.reprompt"
-	MsgBookedConfirmed    MsgID = "booked.confirmed"
-	MsgBookedPending      MsgID = "booked.pending"
-	MsgNotBooked          MsgID = "booked.declined"
-	MsgNothingToConfirm   MsgID = "confirm.nothing"
-	MsgYesOrNo            MsgID = "confirm.yes_or_no"
-	MsgListNone           MsgID = "list.none"
-	MsgListOne            MsgID = "list.one"
-	MsgListMany           MsgID = "list.many"
-	MsgListItem           MsgID = "list.item"
-	MsgListItemPending    MsgID = "list.item.pending"
-	MsgListTitle          MsgID = "list.title"
-	MsgCancelNone         MsgID = "cancel.none"
-	MsgCancelWhich        MsgID = "cancel.which"
-	MsgCancelConfirm      MsgID = "cancel.confirm"
-	MsgCancelled          MsgID = "cancel.done"
-	MsgCancelKept         MsgID = "cancel.kept"
-	MsgCancelWindow       MsgID = "cancel.window"
-	MsgCancelAlready      MsgID = "cancel.already"
-	MsgCancelNotAllowed   MsgID = "cancel.not_cancellable"
-	MsgCancelChanged      MsgID = "cancel.changed"
-	MsgAnythingElse       MsgID = "anything_else"
-	MsgBookTable          MsgID = "book.table"
-	MsgBookOther          MsgID = "book.appointment"
-	MsgWhatTable          MsgID = "what.table"
-	MsgWhatService        MsgID = "what.service"
-	MsgWhatServiceParty   MsgID = "what.service.party"
-	MsgChipBook           MsgID = "chip.book"
-	MsgChipBookOther      MsgID = "chip.book.appointment"
-	MsgChipList           MsgID = "chip.list"
-	MsgChipCancel         MsgID = "chip.cancel"
-	MsgChipYes            MsgID = "chip.yes"
-	MsgChipNo             MsgID = "chip.no"
-	MsgChipParty          MsgID = "chip.party"
-	MsgChipDate           MsgID = "chip.date"
-	MsgChipTime           MsgID = "chip.time"
-	MsgChipToday          MsgID = "chip.today"
-	MsgChipTomorrow       MsgID = "chip.tomorrow"
-	MsgChipPeople         MsgID = "chip.people"
-	MsgChipOtherDay       MsgID = "chip.other_day"
-	MsgChipNoThanks       MsgID = "chip.no_thanks"
+	msgWelcome            msgID = "welcome"
+	msgWelcomeReprompt    msgID = "welcome.reprompt"
+	msgFallback           msgID = "fallback"
+	msgFallbackInFlow     msgID = "fallback.in_flow"
+	msgUnavailable        msgID = "unavailable"
+	msgGoodbye            msgID = "goodbye"
+	msgHowCanIHelp        msgID = "help"
+	msgHoldDropped        msgID = "hold.dropped"
+	msgApology            msgID = "apology"
+	msgGuestName          msgID = "guest.name"
+	msgCancelReason       msgID = "cancel.reason"
+	msgAskParty           msgID = "ask.party"
+	msgAskPartyReprompt   msgID = "ask.party.reprompt"
+	msgAskDate            msgID = "ask.date"
+	msgAskDateReprompt    msgID = "ask.date.reprompt"
+	msgAskTime            msgID = "ask.time"
+	msgAskTimeReprompt    msgID = "ask.time.reprompt"
+	msgPast               msgID = "refuse.past"
+	msgClosedDay          msgID = "refuse.closed_day"
+	msgClosedHours        msgID = "refuse.closed_hours"
+	msgTooSoon            msgID = "refuse.too_soon"
+	msgTooFar             msgID = "refuse.too_far"
+	msgPartyBounds        msgID = "refuse.party_bounds"
+	msgAlreadyBooked      msgID = "refuse.already_booked"
+	msgFull               msgID = "refuse.full"
+	msgAlternatives       msgID = "alternatives"
+	msgAlternativesTitle  msgID = "alternatives.title"
+	msgAlternativesNone   msgID = "alternatives.none"
+	msgAlternativesAsk    msgID = "alternatives.reprompt"
+	msgSlotItem           msgID = "alternatives.item"
+	msgHoldLost           msgID = "hold.lost"
+	msgPropose            msgID = "propose"
+	msgRequirementsFailed msgID = "requirements.failed"
+	msgReceiptConfirmed   msgID = "receipt.confirmed"
+	msgReceiptPending     msgID = "receipt.pending"
+	msgOrderRejected      msgID = "decision.rejected"
+	msgChangeWhat         msgID = "decision.change"
+	msgChangeReprompt     msgID = "decision.change.reprompt"
+	msgUserCannotTransact msgID = "decision.cannot_transact"
+	msgDecisionUnknown    msgID = "decision.unknown"
+	msgAskName            msgID = "contact.ask_name"
+	msgAskPhone           msgID = "contact.ask_phone"
+	msgSummary            msgID = "contact.summary"
+	msgSummaryReprompt    msgID = "contact.summary.reprompt"
+	msgBookedConfirmed    msgID = "booked.confirmed"
+	msgBookedPending      msgID = "booked.pending"
+	msgNotBooked          msgID = "booked.declined"
+	msgNothingToConfirm   msgID = "confirm.nothing"
+	msgYesOrNo            msgID = "confirm.yes_or_no"
+	msgListNone           msgID = "list.none"
+	msgListOne            msgID = "list.one"
+	msgListMany           msgID = "list.many"
+	msgListItem           msgID = "list.item"
+	msgListItemPending    msgID = "list.item.pending"
+	msgListTitle          msgID = "list.title"
+	msgCancelNone         msgID = "cancel.none"
+	msgCancelWhich        msgID = "cancel.which"
+	msgCancelConfirm      msgID = "cancel.confirm"
+	msgCancelled          msgID = "cancel.done"
+	msgCancelKept         msgID = "cancel.kept"
+	msgCancelWindow       msgID = "cancel.window"
+	msgCancelAlready      msgID = "cancel.already"
+	msgCancelNotAllowed   msgID = "cancel.not_cancellable"
+	msgCancelChanged      msgID = "cancel.changed"
+	msgAnythingElse       msgID = "anything_else"
+	msgBookTable          msgID = "book.table"
+	msgBookOther          msgID = "book.appointment"
+	msgWhatTable          msgID = "what.table"
+	msgWhatService        msgID = "what.service"
+	msgWhatServiceParty   msgID = "what.service.party"
+	msgChipBook           msgID = "chip.book"
+	msgChipBookOther      msgID = "chip.book.appointment"
+	msgChipList           msgID = "chip.list"
+	msgChipCancel         msgID = "chip.cancel"
+	msgChipYes            msgID = "chip.yes"
+	msgChipNo             msgID = "chip.no"
+	msgChipParty          msgID = "chip.party"
+	msgChipDate           msgID = "chip.date"
+	msgChipTime           msgID = "chip.time"
+	msgChipToday          msgID = "chip.today"
+	msgChipTomorrow       msgID = "chip.tomorrow"
+	msgChipPeople         msgID = "chip.people"
+	msgChipOtherDay       msgID = "chip.other_day"
+	msgChipNoThanks       msgID = "chip.no_thanks"
 )
 
-// Args fills a message's {placeholders}.
-type Args map[string]string
+// msgArgs fills a message's {placeholders}.
+type msgArgs map[string]string
 
 // language is one locale's catalog: message texts, how dates, times and lists are said, and the words that
 // mean yes and no.
 type language struct {
-	texts map[MsgID]string
+	texts map[msgID]string
 	// dayLayout and the time layouts are Go reference layouts.
 	dayLayout     string // "Monday, January 2"
 	timeLayout    string // "3:04 PM"
@@ -133,91 +133,91 @@ var english = language{
 		"book it", "do it", "please do", "absolutely", "of course", "affirmative", "that's right"},
 	no: []string{"no", "nope", "nah", "don't", "do not", "not", "never mind", "nevermind", "wrong", "stop",
 		"negative", "keep it"},
-	texts: map[MsgID]string{
-		MsgWelcome:            "Welcome to {merchant}! I can {book}, tell you about your reservations or cancel one. What would you like to do?",
-		MsgWelcomeReprompt:    "You can say: {book} for tomorrow at 7, or: what are my reservations?",
-		MsgFallback:           "Sorry, I didn't get that. I can {book}, tell you about your reservations or cancel one.",
-		MsgFallbackInFlow:     "Sorry, I didn't get that.",
-		MsgUnavailable:        "Sorry, I can't reach the reservation book right now. Please try again in a few minutes.",
-		MsgApology:            "Sorry, something went wrong on our side. Please try again in a little while.",
-		MsgGoodbye:            "Alright, goodbye!",
-		MsgHowCanIHelp:        "Sure. I can {book}, tell you about your reservations or cancel one. What would you like to do?",
-		MsgHoldDropped:        "I've let go of {what} on {when} that I was holding for you.",
-		MsgGuestName:          "Google Assistant guest",
-		MsgCancelReason:       "cancelled by the guest in the conversation",
-		MsgAskParty:           "For how many people?",
-		MsgAskPartyReprompt:   "How many people will be joining? For example: four people.",
-		MsgAskDate:            "For which day?",
-		MsgAskDateReprompt:    "Which day would you like? For example: tomorrow, or Friday.",
-		MsgAskTime:            "At what time? {merchant} takes reservations from {first} to {last}.",
-		MsgAskTimeReprompt:    "What time would you like? For example: 7 PM.",
-		MsgPast:               "{when} has already passed. What other time would you like?",
-		MsgClosedDay:          "{merchant} is closed on {day}. Which other day would you like?",
-		MsgClosedHours:        "On {weekdays}, {merchant} takes reservations from {first} to {last}.",
-		MsgTooSoon:            "Reservations need to be made at least {lead} ahead.",
-		MsgTooFar:             "{merchant} takes reservations up to {days} days ahead. Which day would you like?",
-		MsgPartyBounds:        "{merchant} takes reservations for {min} to {max} people; for a larger group, please call {phone}. For how many people?",
-		MsgAlreadyBooked:      "You already have a reservation at {merchant} around {when}.",
-		MsgFull:               "{when} is fully booked.",
-		MsgAlternatives:       "The nearest free times are {list}. Which one would you like?",
-		MsgAlternativesTitle:  "Free times",
-		MsgAlternativesNone:   "I couldn't find a free time around then. Which other day would you like?",
-		MsgAlternativesAsk:    "Which time would you like: {list}?",
-		MsgSlotItem:           "{when}",
-		MsgHoldLost:           "Sorry, that time was taken while we were talking.",
-		MsgPropose:            "Here's {what} at {merchant} on {when}.",
-		MsgRequirementsFailed: "Sorry, reservations can't be made through the Assistant on this device, but you can call {merchant} at {phone} to book.",
-		MsgReceiptConfirmed:   "You're all set: {what} at {merchant} on {when}. Your confirmation code is {code}.",
-		MsgReceiptPending:     "Thanks! {merchant} will confirm {what} on {when} shortly. Your reference is {code}.",
-		MsgOrderRejected:      "Okay, I haven't booked it. Is there anything else I can do for you?",
-		MsgChangeWhat:         "Sure. What would you like to change: the number of people, the day or the time?",
-		MsgChangeReprompt:     "You can say, for example: make it six people, or: Saturday at 8 PM.",
-		MsgUserCannotTransact: "Sorry, the reservation can't be completed on this device. You can call {merchant} at {phone} to book.",
-		MsgDecisionUnknown:    "Sorry, something went wrong with that reservation and I haven't booked it. Please try again.",
-		MsgAskName:            "What name should I put the reservation under?",
-		MsgAskPhone:           "And a phone number where {merchant} can reach you?",
-		MsgSummary:            "That's {what} at {merchant} on {when}, under the name {name}, phone {phone}. Shall I book it?",
-		MsgSummaryReprompt:    "Shall I book it? Please say yes or no.",
-		MsgBookedConfirmed:    "Done! I've booked {what} on {when}. Your confirmation code is {code}.",
-		MsgBookedPending:      "Thanks! {merchant} will confirm {what} on {when} shortly. Your reference is {code}.",
-		MsgNotBooked:          "Okay, I haven't booked it. Is there anything else I can do for you?",
-		MsgNothingToConfirm:   "There's nothing waiting for a yes or no right now. I can {book}, tell you about your reservations or cancel one.",
-		MsgYesOrNo:            "Sorry, was that a yes or a no?",
-		MsgListNone:           "You have no upcoming reservations. Would you like to {book}?",
-		MsgListOne:            "You have one upcoming reservation: {items}.",
-		MsgListMany:           "You have {count} upcoming reservations: {items}.",
-		MsgListItem:           "{what} at {merchant} on {when}",
-		MsgListItemPending:    "{what} at {merchant} on {when}, waiting for confirmation",
-		MsgListTitle:          "Your reservations",
-		MsgCancelNone:         "You have no upcoming reservations to cancel.",
-		MsgCancelWhich:        "Which reservation would you like to cancel: {items}?",
-		MsgCancelConfirm:      "Cancel {what} on {when}?",
-		MsgCancelled:          "I've cancelled {what} on {when}.",
-		MsgCancelKept:         "Okay, I'll keep your reservation.",
-		MsgCancelWindow:       "That reservation could only be cancelled here until {deadline}. Please call {merchant} at {phone}.",
-		MsgCancelAlready:      "That reservation is already cancelled.",
-		MsgCancelNotAllowed:   "That reservation can't be cancelled any more. Please call {merchant} at {phone}.",
-		MsgCancelChanged:      "That reservation changed in the meantime, so I haven't cancelled it. Please ask me again.",
-		MsgAnythingElse:       "Is there anything else I can do for you?",
-		MsgBookTable:          "book a table",
-		MsgBookOther:          "book an appointment",
-		MsgWhatTable:          "a table for {party}",
-		MsgWhatService:        "a {service} appointment",
-		MsgWhatServiceParty:   "a {service} appointment for {party}",
-		MsgChipBook:           "Book a table",
-		MsgChipBookOther:      "Book an appointment",
-		MsgChipList:           "My reservations",
-		MsgChipCancel:         "Cancel a reservation",
-		MsgChipYes:            "Yes",
-		MsgChipNo:             "No",
-		MsgChipParty:          "Number of people",
-		MsgChipDate:           "Day",
-		MsgChipTime:           "Time",
-		MsgChipToday:          "Today",
-		MsgChipTomorrow:       "Tomorrow",
-		MsgChipPeople:         "{count} people",
-		MsgChipOtherDay:       "Another day",
-		MsgChipNoThanks:       "No, thanks",
+	texts: map[msgID]string{
+		msgWelcome:            "Welcome to {merchant}! I can {book}, tell you about your reservations or cancel one. What would you like to do?",
+		msgWelcomeReprompt:    "You can say: {book} for tomorrow at 7, or: what are my reservations?",
+		msgFallback:           "Sorry, I didn't get that. I can {book}, tell you about your reservations or cancel one.",
+		msgFallbackInFlow:     "Sorry, I didn't get that.",
+		msgUnavailable:        "Sorry, I can't reach the reservation book right now. Please try again in a few minutes.",
+		msgApology:            "Sorry, something went wrong on our side. Please try again in a little while.",
+		msgGoodbye:            "Alright, goodbye!",
+		msgHowCanIHelp:        "Sure. I can {book}, tell you about your reservations or cancel one. What would you like to do?",
+		msgHoldDropped:        "I've let go of {what} on {when} that I was holding for you.",
+		msgGuestName:          "Google Assistant guest",
+		msgCancelReason:       "cancelled by the guest in the conversation",
+		msgAskParty:           "For how many people?",
+		msgAskPartyReprompt:   "How many people will be joining? For example: four people.",
+		msgAskDate:            "For which day?",
+		msgAskDateReprompt:    "Which day would you like? For example: tomorrow, or Friday.",
+		msgAskTime:            "At what time? {merchant} takes reservations from {first} to {last}.",
+		msgAskTimeReprompt:    "What time would you like? For example: 7 PM.",
+		msgPast:               "{when} has already passed. What other time would you like?",
+		msgClosedDay:          "{merchant} is closed on {day}. Which other day would you like?",
+		msgClosedHours:        "On {weekdays}, {merchant} takes reservations from {first} to {last}.",
+		msgTooSoon:            "Reservations need to be made at least {lead} ahead.",
+		msgTooFar:             "{merchant} takes reservations up to {days} days ahead. Which day would you like?",
+		msgPartyBounds:        "{merchant} takes reservations for {min} to {max} people; for a larger group, please call {phone}. For how many people?",
+		msgAlreadyBooked:      "You already have a reservation at {merchant} around {when}.",
+		msgFull:               "{when} is fully booked.",
+		msgAlternatives:       "The nearest free times are {list}. Which one would you like?",
+		msgAlternativesTitle:  "Free times",
+		msgAlternativesNone:   "I couldn't find a free time around then. Which other day would you like?",
+		msgAlternativesAsk:    "Which time would you like: {list}?",
+		msgSlotItem:           "{when}",
+		msgHoldLost:           "Sorry, that time was taken while we were talking.",
+		msgPropose:            "Here's {what} at {merchant} on {when}.",
+		msgRequirementsFailed: "Sorry, reservations can't be made through the Assistant on this device, but you can call {merchant} at {phone} to book.",
+		msgReceiptConfirmed:   "You're all set: {what} at {merchant} on {when}. Your confirmation code is {code}.",
+		msgReceiptPending:     "Thanks! {merchant} will confirm {what} on {when} shortly. Your reference is {code}.",
+		msgOrderRejected:      "Okay, I haven't booked it. Is there anything else I can do for you?",
+		msgChangeWhat:         "Sure. What would you like to change: the number of people, the day or the time?",
+		msgChangeReprompt:     "You can say, for example: make it six people, or: Saturday at 8 PM.",
+		msgUserCannotTransact: "Sorry, the reservation can't be completed on this device. You can call {merchant} at {phone} to book.",
+		msgDecisionUnknown:    "Sorry, something went wrong with that reservation and I haven't booked it. Please try again.",
+		msgAskName:            "What name should I put the reservation under?",
+		msgAskPhone:           "And a phone number where {merchant} can reach you?",
+		msgSummary:            "That's {what} at {merchant} on {when}, under the name {name}, phone {phone}. Shall I book it?",
+		msgSummaryReprompt:    "Shall I book it? Please say yes or no.",
+		msgBookedConfirmed:    "Done! I've booked {what} on {when}. Your confirmation code is {code}.",
+		msgBookedPending:      "Thanks! {merchant} will confirm {what} on {when} shortly. Your reference is {code}.",
+		msgNotBooked:          "Okay, I haven't booked it. Is there anything else I can do for you?",
+		msgNothingToConfirm:   "There's nothing waiting for a yes or no right now. I can {book}, tell you about your reservations or cancel one.",
+		msgYesOrNo:            "Sorry, was that a yes or a no?",
+		msgListNone:           "You have no upcoming reservations. Would you like to {book}?",
+		msgListOne:            "You have one upcoming reservation: {items}.",
+		msgListMany:           "You have {count} upcoming reservations: {items}.",
+		msgListItem:           "{what} at {merchant} on {when}",
+		msgListItemPending:    "{what} at {merchant} on {when}, waiting for confirmation",
+		msgListTitle:          "Your reservations",
+		msgCancelNone:         "You have no upcoming reservations to cancel.",
+		msgCancelWhich:        "Which reservation would you like to cancel: {items}?",
+		msgCancelConfirm:      "Cancel {what} on {when}?",
+		msgCancelled:          "I've cancelled {what} on {when}.",
+		msgCancelKept:         "Okay, I'll keep your reservation.",
+		msgCancelWindow:       "That reservation could only be cancelled here until {deadline}. Please call {merchant} at {phone}.",
+		msgCancelAlready:      "That reservation is already cancelled.",
+		msgCancelNotAllowed:   "That reservation can't be cancelled any more. Please call {merchant} at {phone}.",
+		msgCancelChanged:      "That reservation changed in the meantime, so I haven't cancelled it. Please ask me again.",
+		msgAnythingElse:       "Is there anything else I can do for you?",
+		msgBookTable:          "book a table",
+		msgBookOther:          "book an appointment",
+		msgWhatTable:          "a table for {party}",
+		msgWhatService:        "a {service} appointment",
+		msgWhatServiceParty:   "a {service} appointment for {party}",
+		msgChipBook:           "Book a table",
+		msgChipBookOther:      "Book an appointment",
+		msgChipList:           "My reservations",
+		msgChipCancel:         "Cancel a reservation",
+		msgChipYes:            "Yes",
+		msgChipNo:             "No",
+		msgChipParty:          "Number of people",
+		msgChipDate:           "Day",
+		msgChipTime:           "Time",
+		msgChipToday:          "Today",
+		msgChipTomorrow:       "Tomorrow",
+		msgChipPeople:         "{count} people",
+		msgChipOtherDay:       "Another day",
+		msgChipNoThanks:       "No, thanks",
 	},
 }
 
@@ -239,22 +239,22 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// Messages says things in one language. The zero value speaks English.
-type Messages struct {
+// messages says things in one language. The zero value speaks English.
+type messages struct {
 	lang *language
 }
 
-// MessagesFor returns the catalog for a locale such as "en-US" (matched on its language; English when the
+// messagesFor returns the catalog for a locale such as "en-US" (matched on its language; English when the
 // language has no catalog).
-func MessagesFor(locale string) Messages {
+func messagesFor(locale string) messages {
 	base, _, _ := strings.Cut(strings.ToLower(strings.ReplaceAll(locale, "_", "-")), "-")
 	if l, ok := languages[base]; ok {
-		return Messages{lang: l}
+		return messages{lang: l}
 	}
-	return Messages{lang: &english}
+	return messages{lang: &english}
 }
 
-func (m Messages) l() *language {
+func (m messages) l() *language {
 	if m.lang == nil {
 		return &english
 	}
@@ -262,7 +262,7 @@ func (m Messages) l() *language {
 }
 
 // Say returns the message with its placeholders filled. A message missing from a language falls back to English.
-func (m Messages) Say(id MsgID, args Args) string {
+func (m messages) Say(id msgID, args msgArgs) string {
 	text, ok := m.l().texts[id]
 	if !ok {
 		text = english.texts[id]
@@ -316,10 +316,10 @@ func fill(text string, lookup func(name string) (string, bool)) string {
 }
 
 // Day says a date, e.g. "Monday, November 23".
-func (m Messages) Day(t time.Time) string { return t.Format(m.l().dayLayout) }
+func (m messages) Day(t time.Time) string { return t.Format(m.l().dayLayout) }
 
 // Clock says a time of day, e.g. "7 PM" or "7:30 PM".
-func (m Messages) Clock(t time.Time) string {
+func (m messages) Clock(t time.Time) string {
 	if t.Minute() == 0 {
 		return t.Format(m.l().hourLayout)
 	}
@@ -327,7 +327,7 @@ func (m Messages) Clock(t time.Time) string {
 }
 
 // When says a day and a time, e.g. "Monday, November 23 at 7 PM", in t's location.
-func (m Messages) When(t time.Time) string {
+func (m messages) When(t time.Time) string {
 	return fill(m.l().when, func(name string) (string, bool) {
 		switch name {
 		case "day":
@@ -340,16 +340,16 @@ func (m Messages) When(t time.Time) string {
 }
 
 // Weekdays says a weekday in the plural, e.g. "Mondays".
-func (m Messages) Weekdays(d time.Weekday) string { return m.l().weekdayPlural(d) }
+func (m messages) Weekdays(d time.Weekday) string { return m.l().weekdayPlural(d) }
 
 // Duration says a length of time, e.g. "1 hour", "2 hours", "30 minutes", "60 days".
-func (m Messages) Duration(d time.Duration) string { return m.l().duration(d) }
+func (m messages) Duration(d time.Duration) string { return m.l().duration(d) }
 
 // Or joins alternatives: "a, b or c".
-func (m Messages) Or(items []string) string { return joinList(items, m.l().or) }
+func (m messages) Or(items []string) string { return joinList(items, m.l().or) }
 
 // And joins items: "a, b and c".
-func (m Messages) And(items []string) string { return joinList(items, m.l().and) }
+func (m messages) And(items []string) string { return joinList(items, m.l().and) }
 
 func joinList(items []string, last string) string {
 	switch len(items) {
@@ -361,19 +361,19 @@ func joinList(items []string, last string) string {
 	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
 }
 
-// Answer classifies a reply to a yes/no question.
-type Answer int
+// answer classifies a reply to a yes/no question.
+type answer int
 
 // Answers.
 const (
-	AnswerUnknown Answer = iota
-	AnswerYes
-	AnswerNo
+	answerUnknown answer = iota
+	answerYes
+	answerNo
 )
 
 // YesNo classifies what the user said as yes, no, or neither. Negative words win ("no, don't book it"), and
 // words are matched whole ("nothing" is not "no").
-func (m Messages) YesNo(text string) Answer {
+func (m messages) YesNo(text string) answer {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'' || r == '’' || r > 0x7f)
 	})
@@ -388,9 +388,9 @@ func (m Messages) YesNo(text string) Answer {
 	}
 	switch {
 	case has(m.l().no):
-		return AnswerNo
+		return answerNo
 	case has(m.l().yes):
-		return AnswerYes
+		return answerYes
 	}
-	return AnswerUnknown
+	return answerUnknown
 }

@@ -12,13 +12,13 @@ import (
 )
 
 func TestMessagesSayAndFormat(t *testing.T) {
-	m := MessagesFor("en-US")
+	m := messagesFor("en-US")
 	la, _ := time.LoadLocation("America/Los_Angeles")
 	at := time.Date(2026, 11, 23, 19, 0, 0, 0, la)
 	tests := []struct {
 		name, got, want string
 	}{
-		{"placeholders", m.Say(MsgCancelConfirm, Args{"what": m.Say(MsgWhatTable, Args{"party": "4"}), "when": m.When(at)}), "Cancel a table for 4 on Monday, November 23 at 7 PM?"},
+		{"placeholders", m.Say(msgCancelConfirm, msgArgs{"what": m.Say(msgWhatTable, msgArgs{"party": "4"}), "when": m.When(at)}), "Cancel a table for 4 on Monday, November 23 at 7 PM?"},
 		{"half hour", m.Clock(at.Add(30 * time.Minute)), "7:30 PM"},
 		{"or list", m.Or([]string{"6:45 PM", "7:15 PM", "7:30 PM"}), "6:45 PM, 7:15 PM or 7:30 PM"},
 		{"and pair", m.And([]string{"a", "b"}), "a and b"},
@@ -28,8 +28,8 @@ func TestMessagesSayAndFormat(t *testing.T) {
 		{"days", m.Duration(60 * 24 * time.Hour), "60 days"},
 		{"minutes", m.Duration(90 * time.Minute), "90 minutes"},
 		{"weekdays", m.Weekdays(time.Monday), "Mondays"},
-		{"unknown language falls back to English", MessagesFor("xx-YY").Say(MsgChipYes, nil), "Yes"},
-		{"zero value is English", Messages{}.Say(MsgChipNo, nil), "No"},
+		{"unknown language falls back to English", messagesFor("xx-YY").Say(msgChipYes, nil), "Yes"},
+		{"zero value is English", messages{}.Say(msgChipNo, nil), "No"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {
@@ -38,7 +38,7 @@ func TestMessagesSayAndFormat(t *testing.T) {
 	}
 }
 
-// TestEveryMessageHasEnglishText reads every MsgID constant declared in the package's source and checks that the
+// TestEveryMessageHasEnglishText reads every msgID constant declared in the package's source and checks that the
 // English catalog has a text for it (a missing one would be said as its id), and that the catalog has no text
 // without a constant.
 func TestEveryMessageHasEnglishText(t *testing.T) {
@@ -47,7 +47,7 @@ func TestEveryMessageHasEnglishText(t *testing.T) {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	declared := map[MsgID]string{} // value → constant name
+	declared := map[msgID]string{} // value → constant name
 	for _, file := range files {
 		if strings.HasSuffix(file, "_test.go") {
 			continue
@@ -63,7 +63,7 @@ func TestEveryMessageHasEnglishText(t *testing.T) {
 			}
 			for _, spec := range gd.Specs {
 				vs := spec.(*ast.ValueSpec)
-				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "MsgID" {
+				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "msgID" {
 					continue
 				}
 				for i, name := range vs.Names {
@@ -75,13 +75,13 @@ func TestEveryMessageHasEnglishText(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					declared[MsgID(v)] = name.Name
+					declared[msgID(v)] = name.Name
 				}
 			}
 		}
 	}
 	if len(declared) < 50 {
-		t.Fatalf("found only %d MsgID constants: the parse missed them", len(declared))
+		t.Fatalf("found only %d msgID constants: the parse missed them", len(declared))
 	}
 	for id, name := range declared {
 		if strings.TrimSpace(english.texts[id]) == "" {
@@ -90,29 +90,29 @@ func TestEveryMessageHasEnglishText(t *testing.T) {
 	}
 	for id := range english.texts {
 		if _, ok := declared[id]; !ok {
-			t.Errorf("English text %q has no MsgID constant", id)
+			t.Errorf("English text %q has no msgID constant", id)
 		}
 	}
 }
 
 func TestYesNo(t *testing.T) {
-	m := MessagesFor("en")
+	m := messagesFor("en")
 	tests := []struct {
 		in   string
-		want Answer
+		want answer
 	}{
-		{"yes", AnswerYes},
-		{"Yes please!", AnswerYes},
-		{"sure, go ahead", AnswerYes},
-		{"OK", AnswerYes},
-		{"no", AnswerNo},
-		{"No thanks", AnswerNo},
-		{"don't book it", AnswerNo},
-		{"don’t", AnswerNo},
-		{"that's not right", AnswerNo},
-		{"nothing", AnswerUnknown},
-		{"maybe", AnswerUnknown},
-		{"", AnswerUnknown},
+		{"yes", answerYes},
+		{"Yes please!", answerYes},
+		{"sure, go ahead", answerYes},
+		{"OK", answerYes},
+		{"no", answerNo},
+		{"No thanks", answerNo},
+		{"don't book it", answerNo},
+		{"don’t", answerNo},
+		{"that's not right", answerNo},
+		{"nothing", answerUnknown},
+		{"maybe", answerUnknown},
+		{"", answerUnknown},
 	}
 	for _, tc := range tests {
 		if got := m.YesNo(tc.in); got != tc.want {
@@ -125,7 +125,7 @@ func TestYesNo(t *testing.T) {
 // "{name}" pairs writes, including unknown, nested, unclosed and repeated placeholders and values that look like
 // placeholders.
 func TestSayMatchesReplacer(t *testing.T) {
-	args := Args{"a": "A", "party": "{a}", "when": "", "x{": "never", "b}": "never"}
+	args := msgArgs{"a": "A", "party": "{a}", "when": "", "x{": "never", "b}": "never"}
 	var pairs []string
 	for k, v := range args {
 		pairs = append(pairs, "{"+k+"}", v)
@@ -145,7 +145,7 @@ func TestSayMatchesReplacer(t *testing.T) {
 			t.Errorf("fill(%q) = %q, Replacer writes %q", text, got, want)
 		}
 	}
-	m := MessagesFor("en-US")
+	m := messagesFor("en-US")
 	la, _ := time.LoadLocation("America/Los_Angeles")
 	at := time.Date(2026, 11, 23, 19, 30, 0, 0, la)
 	if got, want := m.When(at), "Monday, November 23 at 7:30 PM"; got != want {

@@ -60,22 +60,22 @@ var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may"
 func (f *flow) readDetails(t *turn, words string) bool {
 	found := false
 	if n, ok := readParty(words); ok {
-		t.params["party_size"] = float64(n)
+		t.params[paramParty] = float64(n)
 		found = true
-	} else if t.cart.Stage == StageAssembling && t.cart.missing() == "party" {
+	} else if t.cart.Stage == stageAssembling && t.cart.missing() == detailParty {
 		if m := onlyNumberRe.FindStringSubmatch(words); m != nil {
 			if n, ok := number(m[1]); ok {
-				t.params["party_size"] = float64(n)
+				t.params[paramParty] = float64(n)
 				found = true
 			}
 		}
 	}
 	if d, ok := f.readDate(words); ok {
-		t.params["date"] = d
+		t.params[paramDate] = d
 		found = true
 	}
 	if c, ok := readClock(words); ok {
-		t.params["time"] = c
+		t.params[paramTime] = c
 		found = true
 	}
 	return found
@@ -247,9 +247,9 @@ func readClock(words string) (string, bool) {
 }
 
 // idle reports whether no reservation is being made or cancelled in the cart's stage.
-func idle(s Stage) bool {
+func idle(s stage) bool {
 	switch s {
-	case StageIdle, StageBooked, StageAnythingElse, StageOfferBook, StageRequirements:
+	case stageIdle, stageBooked, stageAnythingElse, stageOfferBook, stageRequirements:
 		return true
 	}
 	return false
@@ -264,23 +264,23 @@ func (f *flow) understand(t *turn) func(*turn) {
 	}
 	if cancelRe.MatchString(words) {
 		details := f.readDetails(t, words) // "cancel the one on Monday"
-		if !details && t.msg.YesNo(words) != AnswerUnknown &&
-			(t.cart.Stage == StageConfirm || t.cart.Stage == StageCancelConfirm) {
+		if !details && t.msg.YesNo(words) != answerUnknown &&
+			(t.cart.Stage == stageConfirm || t.cart.Stage == stageCancelConfirm) {
 			return f.confirm // "no, cancel that" to the summary; "yes, cancel it" to "Cancel …?"
 		}
 		return f.cancel
 	}
-	if t.cart.Stage == StageContact {
+	if t.cart.Stage == stageContact {
 		return f.contactWords(t, words)
 	}
 	details := f.readDetails(t, words)
 	answer := t.msg.YesNo(words)
 	switch {
-	case details && (!idle(t.cart.Stage) || t.cart.Stage == StageRequirements && t.cart.MerchantID != ""):
+	case details && (!idle(t.cart.Stage) || t.cart.Stage == stageRequirements && t.cart.MerchantID != ""):
 		return f.details // "yes, but make it 8 pm": the change, not the yes; a detail while the check is pending
-	case answer != AnswerUnknown && (t.cart.Stage == StageConfirm || t.cart.Stage == StageCancelConfirm ||
-		t.cart.Stage == StageChange || t.cart.Stage == StageAnythingElse || t.cart.Stage == StageOfferBook):
-		if t.cart.Stage == StageOfferBook && answer == AnswerYes && details {
+	case answer != answerUnknown && (t.cart.Stage == stageConfirm || t.cart.Stage == stageCancelConfirm ||
+		t.cart.Stage == stageChange || t.cart.Stage == stageAnythingElse || t.cart.Stage == stageOfferBook):
+		if t.cart.Stage == stageOfferBook && answer == answerYes && details {
 			return f.start
 		}
 		return f.confirm
@@ -305,14 +305,14 @@ func (f *flow) contactWords(t *turn, words string) func(*turn) {
 	}
 	if len(digitsRe.FindAllString(reply, -1)) >= 7 {
 		i := strings.IndexFunc(reply, func(r rune) bool { return r == '+' || (r >= '0' && r <= '9') })
-		t.params["phone"] = strings.TrimSpace(reply[i:])
+		t.params[paramPhone] = strings.TrimSpace(reply[i:])
 		if name := strings.Trim(reply[:i], " ,;-"); lettersRe.MatchString(name) {
-			t.params["name"] = name
+			t.params[paramName] = name
 		}
 		return f.contact
 	}
-	if t.msg.YesNo(words) == AnswerUnknown && lettersRe.MatchString(reply) {
-		t.params["name"] = reply
+	if t.msg.YesNo(words) == answerUnknown && lettersRe.MatchString(reply) {
+		t.params[paramName] = reply
 		return f.contact
 	}
 	return nil

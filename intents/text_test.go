@@ -18,7 +18,7 @@ func TestReadDetails(t *testing.T) {
 	f := &flow{merchant: m, now: func() time.Time { return now }}
 	tests := []struct {
 		words string
-		stage Stage
+		stage stage
 		want  map[string]any
 	}{
 		{"book a table for 4 tomorrow at 7 pm", "", map[string]any{"party_size": 4.0, "date": "2026-11-23", "time": "19:00"}},
@@ -41,8 +41,8 @@ func TestReadDetails(t *testing.T) {
 		{"next sunday", "", map[string]any{"date": "2026-11-29"}},
 		{"this sunday", "", map[string]any{"date": "2026-11-22"}},
 		{"2 people", "", map[string]any{"party_size": 2.0}},
-		{"four", StageAssembling, map[string]any{"party_size": 4.0}},
-		{"four", StageChooseSlot, map[string]any{}}, // a bare number is a party size only when that was asked
+		{"four", stageAssembling, map[string]any{"party_size": 4.0}},
+		{"four", stageChooseSlot, map[string]any{}}, // a bare number is a party size only when that was asked
 		{"tonight at 18:45", "", map[string]any{"date": "2026-11-22", "time": "18:45"}},
 		{"sunday at noon", "", map[string]any{"date": "2026-11-22", "time": "12:00"}},
 		{"3rd of march, 12 am", "", map[string]any{"date": "2027-03-03", "time": "00:00"}},
@@ -51,7 +51,7 @@ func TestReadDetails(t *testing.T) {
 		{"hello there", "", map[string]any{}},
 	}
 	for _, tc := range tests {
-		tr := &turn{params: map[string]any{}, cart: Cart{Stage: tc.stage}}
+		tr := &turn{params: map[string]any{}, cart: cart{Stage: tc.stage}}
 		found := f.readDetails(tr, tc.words)
 		if found != (len(tc.want) > 0) || len(tr.params) != len(tc.want) {
 			t.Errorf("%q: found %v, params %v, want %v", tc.words, found, tr.params, tc.want)
@@ -76,10 +76,10 @@ func FuzzUnderstand(f *testing.F) {
 		"party of 999 at 9:5 p.m.", "my reservations", "415 555 0100", "at", "for", "2026-02-30"} {
 		f.Add(s, uint8(0))
 	}
-	stages := []Stage{StageIdle, StageAssembling, StageContact, StageConfirm, StageChooseSlot, StageChange, StageAnythingElse}
+	stages := []stage{stageIdle, stageAssembling, stageContact, stageConfirm, stageChooseSlot, stageChange, stageAnythingElse}
 	f.Fuzz(func(t *testing.T, words string, stage uint8) {
-		tr := &turn{params: map[string]any{}, query: words, msg: MessagesFor("en"),
-			cart: Cart{Stage: stages[int(stage)%len(stages)]}}
+		tr := &turn{params: map[string]any{}, query: words, msg: messagesFor("en"),
+			cart: cart{Stage: stages[int(stage)%len(stages)]}}
 		fl.understand(tr)
 		if v, ok := tr.params["date"]; ok {
 			if _, ok := parseDate(v.(string)); !ok {
@@ -136,46 +136,46 @@ func TestUnderstand(t *testing.T) {
 		return n
 	}
 	tests := []struct {
-		stage  Stage
+		stage  stage
 		words  string
 		want   string
 		params map[string]any
 	}{
-		{StageIdle, "book a table for 4 tomorrow at 7 pm", "start", map[string]any{"party_size": 4.0, "date": "2026-11-23", "time": "19:00"}},
-		{StageIdle, "book a reservation", "start", nil},
-		{StageIdle, "i need a reservation for 4", "start", map[string]any{"party_size": 4.0}},
-		{StageIdle, "do you have a table", "start", nil},
-		{StageIdle, "what are my reservations", "list", nil},
-		{StageIdle, "do i have a reservation", "list", nil},
-		{StageIdle, "cancel my reservation", "cancel", nil},
-		{StageIdle, "what's your cancellation policy?", "none", nil},
-		{StageIdle, "hello there", "none", nil},
-		{StageConfirm, "yes", "confirm", nil},
-		{StageConfirm, "yes, but make it 8 pm", "details", map[string]any{"time": "20:00"}},
-		{StageConfirm, "right, for 3 people", "details", map[string]any{"party_size": 3.0}},
-		{StageConfirm, "is the table by the window?", "none", nil},
-		{StageConfirm, "what's your cancellation policy?", "none", nil},
-		{StageCancelConfirm, "no, the one on monday", "details", map[string]any{"date": "2026-11-23"}},
-		{StageAnythingElse, "no, cancel my reservation", "cancel", nil},
-		{StageAnythingElse, "no thanks", "confirm", nil},
-		{StageOfferBook, "yes, book a table for 2 tomorrow", "start", map[string]any{"party_size": 2.0, "date": "2026-11-23"}},
-		{StageProposed, "I already booked", "none", nil},
-		{StageContact, "Mary Book", "contact", map[string]any{"name": "Mary Book"}},
-		{StageContact, "my name is Jane", "contact", map[string]any{"name": "Jane"}},
-		{StageContact, "John Smith 415 555 0100", "contact", map[string]any{"name": "John Smith", "phone": "415 555 0100"}},
-		{StageContact, "+1 (415) 555-0100", "contact", map[string]any{"phone": "+1 (415) 555-0100"}},
-		{StageContact, "actually make it 4 people", "details", map[string]any{"party_size": 4.0}},
-		{StageContact, "cancel", "cancel", nil},
-		{StageContact, "no", "none", nil},
-		{StageConfirm, "no, cancel that", "confirm", nil},
-		{StageCancelConfirm, "yes, cancel it", "confirm", nil},
-		{StageCancelConfirm, "no, don't cancel it", "confirm", nil},
-		{StageCancelConfirm, "cancel the one on monday instead", "cancel", map[string]any{"date": "2026-11-23"}},
-		{StageRequirements, "make it 6 people", "details", map[string]any{"party_size": 6.0}},
+		{stageIdle, "book a table for 4 tomorrow at 7 pm", "start", map[string]any{"party_size": 4.0, "date": "2026-11-23", "time": "19:00"}},
+		{stageIdle, "book a reservation", "start", nil},
+		{stageIdle, "i need a reservation for 4", "start", map[string]any{"party_size": 4.0}},
+		{stageIdle, "do you have a table", "start", nil},
+		{stageIdle, "what are my reservations", "list", nil},
+		{stageIdle, "do i have a reservation", "list", nil},
+		{stageIdle, "cancel my reservation", "cancel", nil},
+		{stageIdle, "what's your cancellation policy?", "none", nil},
+		{stageIdle, "hello there", "none", nil},
+		{stageConfirm, "yes", "confirm", nil},
+		{stageConfirm, "yes, but make it 8 pm", "details", map[string]any{"time": "20:00"}},
+		{stageConfirm, "right, for 3 people", "details", map[string]any{"party_size": 3.0}},
+		{stageConfirm, "is the table by the window?", "none", nil},
+		{stageConfirm, "what's your cancellation policy?", "none", nil},
+		{stageCancelConfirm, "no, the one on monday", "details", map[string]any{"date": "2026-11-23"}},
+		{stageAnythingElse, "no, cancel my reservation", "cancel", nil},
+		{stageAnythingElse, "no thanks", "confirm", nil},
+		{stageOfferBook, "yes, book a table for 2 tomorrow", "start", map[string]any{"party_size": 2.0, "date": "2026-11-23"}},
+		{stageProposed, "I already booked", "none", nil},
+		{stageContact, "Mary Book", "contact", map[string]any{"name": "Mary Book"}},
+		{stageContact, "my name is Jane", "contact", map[string]any{"name": "Jane"}},
+		{stageContact, "John Smith 415 555 0100", "contact", map[string]any{"name": "John Smith", "phone": "415 555 0100"}},
+		{stageContact, "+1 (415) 555-0100", "contact", map[string]any{"phone": "+1 (415) 555-0100"}},
+		{stageContact, "actually make it 4 people", "details", map[string]any{"party_size": 4.0}},
+		{stageContact, "cancel", "cancel", nil},
+		{stageContact, "no", "none", nil},
+		{stageConfirm, "no, cancel that", "confirm", nil},
+		{stageCancelConfirm, "yes, cancel it", "confirm", nil},
+		{stageCancelConfirm, "no, don't cancel it", "confirm", nil},
+		{stageCancelConfirm, "cancel the one on monday instead", "cancel", map[string]any{"date": "2026-11-23"}},
+		{stageRequirements, "make it 6 people", "details", map[string]any{"party_size": 6.0}},
 	}
 	for _, tc := range tests {
-		tr := &turn{params: map[string]any{}, query: tc.words, msg: MessagesFor("en"),
-			cart: Cart{Stage: tc.stage, PartySize: 2, MerchantID: m.ID}}
+		tr := &turn{params: map[string]any{}, query: tc.words, msg: messagesFor("en"),
+			cart: cart{Stage: tc.stage, PartySize: 2, MerchantID: m.ID}}
 		if got := name(f.understand(tr)); got != tc.want {
 			t.Errorf("%s %q: step %s, want %s", tc.stage, tc.words, got, tc.want)
 		}
