@@ -244,8 +244,12 @@ func startBrowser(t *testing.T, ctx context.Context) *browser {
 		cancelAlloc()
 	})
 	// The first action starts the browser and opens the tab; it must run on the tab's own context (the tab
-	// lives as long as the context of its first action).
-	if err := chromedp.Do(tab); err != nil {
+	// lives as long as the context of its first action). A browser that does not start before the test's
+	// deadline is stopped.
+	stop := context.AfterFunc(ctx, cancelTab)
+	err = chromedp.Do(tab)
+	stop()
+	if err != nil {
 		t.Fatalf("start %s: %v\n%s", bin, err, out.String())
 	}
 	b.watch()
