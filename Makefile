@@ -1,5 +1,6 @@
 # reservations: common tasks. Everything needs only Go (and, for the Redis tests, a reachable Redis or
-# redis-server on PATH: see .ci/run).
+# redis-server on PATH; for the admin page's browser test, chromium on PATH or CHROME_PATH: see .ci/run).
+# Those tests skip without them, except under CI=true, where they fail.
 
 GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)

@@ -2,7 +2,7 @@ package web_test
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,9 +11,12 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/gin-gonic/gin"
 
 	"github.com/reservations/reservations/booking"
@@ -21,7 +24,7 @@ import (
 	"github.com/reservations/reservations/booking/admin/web"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/httpauth"
-	"github.com/reservations/reservations/internal/webdriver"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 const (
@@ -188,109 +191,250 @@ func (f *fixture) merchantsListed(t *testing.T) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// browser is the page as the test drives it.
+// browser is the page as the test drives it: one tab of a headless Chromium, driven over the DevTools
+// protocol.
 type browser struct {
-	t     *testing.T
-	ctx   context.Context
-	s     *webdriver.Session
-	d     *webdriver.Driver
-	shots []string
+	t *testing.T
+	// tab is chromedp's context for the tab; it lives until the test's cleanup, so that a failure can still
+	// be photographed. deadline is the test's own: every action stops when it ends.
+	tab, deadline context.Context
+	shots         []string
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage // errors and exceptions the page wrote to the console
+	dialogs []string                  // messages of the JavaScript dialogs that opened (and were dismissed)
 }
 
-// startBrowser starts chromedriver and a headless Chromium in the merchant's time zone, in US English.
+// startBrowser starts a headless Chromium in the merchant's time zone, in US English. Chromium is required
+// under CI=true; elsewhere the test is skipped without it.
 func startBrowser(t *testing.T, ctx context.Context) *browser {
 	t.Helper()
-	drv, err1 := webdriver.FindChromedriver()
-	bin, err2 := webdriver.FindChromium()
-	if err := errors.Join(err1, err2); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("browser test needs chromedriver and chromium under CI: %v", err)
-		}
-		t.Skipf("browser test skipped: %v", err)
-	}
-	d, err := webdriver.Start(ctx, webdriver.DriverOptions{Path: drv, Env: webdriver.Environ("TZ=America/Los_Angeles")})
+	bin, err := testsupport.FindChromium()
 	if err != nil {
-		t.Fatal(err)
+		testsupport.SkipUnlessCI(t, "browser test needs Chromium: "+err.Error())
 	}
-	t.Cleanup(func() { _ = d.Close() })
-	args := append(webdriver.HeadlessChromiumArgs(t.TempDir()), "--lang=en-US")
-	s, err := d.NewSession(ctx, webdriver.Capabilities{
-		Chrome:          &webdriver.ChromeOptions{Binary: bin, Args: args, Prefs: map[string]any{"intl.accept_languages": "en-US"}},
-		BrowserLog:      true,
-		PageLoadTimeout: 20 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("%v\nchromedriver: %s", err, d.Log())
-	}
-	b := &browser{t: t, ctx: ctx, s: s, d: d}
+	var out testsupport.LogBuffer // the browser's stdout and stderr, shown when the test fails
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		// Chromium's sandbox does not start as root (CI containers) nor without user namespaces; the browser
+		// only loads the test's loopback server.
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("accept-lang", "en-US"),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Env("TZ=America/Los_Angeles", "LANG=en_US.UTF-8", "LANGUAGE=en_US"),
+		chromedp.CombinedOutput(&out),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
+	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		fmt.Fprintf(&out, "chromedp: "+format+"\n", args...)
+	}))
+	b := &browser{t: t, tab: tab, deadline: ctx}
 	t.Cleanup(func() {
 		if t.Failed() {
 			b.screenshot("failure")
+			// Without a D-Bus (containers), Chromium logs its failed attempts to reach one: not worth reading.
+			lines := slices.DeleteFunc(strings.Split(out.String(), "\n"), func(l string) bool { return strings.Contains(l, ":ERROR:dbus/") })
+			t.Logf("browser output:\n%s", strings.Join(lines, "\n"))
 		}
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := s.Delete(dctx); err != nil {
-			t.Logf("delete session: %v", err)
-		}
+		cancelTab()
+		cancelAlloc()
 	})
+	// The first action starts the browser and opens the tab; it must run on the tab's own context (the tab
+	// lives as long as the context of its first action). A browser that does not start before the test's
+	// deadline is stopped.
+	stop := context.AfterFunc(ctx, cancelTab)
+	err = chromedp.Do(tab)
+	stop()
+	if err != nil {
+		t.Fatalf("start %s: %v\n%s", bin, err, out.String())
+	}
+	b.watch()
 	return b
 }
 
-func (b *browser) fatal(format string, args ...any) {
-	b.t.Helper()
-	b.t.Fatalf(format, args...)
+// watch records the console's errors and dismisses (and records) any JavaScript dialog, for as long as the
+// tab lives.
+func (b *browser) watch() {
+	messages := chromedp.Console(b.tab)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.console = append(b.console, m)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	dialogs := chromedp.Events(b.tab, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, string(ev.Type)+": "+ev.Message)
+			b.mu.Unlock()
+			_, _ = chromedp.Call(b.tab, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
 }
 
-func (b *browser) find(css string) *webdriver.Element {
-	b.t.Helper()
-	el, err := b.s.FindElement(b.ctx, css)
-	if err != nil {
-		b.fatal("%v", err)
-	}
-	return el
+// actionTimeout bounds one browser action, and each wait.
+const actionTimeout = 10 * time.Second
+
+// actionContext is the context of one action: the tab's, ending after actionTimeout or with the test's
+// deadline.
+func (b *browser) actionContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(b.tab, actionTimeout)
+	stop := context.AfterFunc(b.deadline, cancel)
+	return ctx, func() { stop(); cancel() }
 }
+
+// do runs actions in the tab.
+func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := b.actionContext()
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
+}
+
+// run runs actions in the tab and fails the test when one fails.
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := b.do(actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// get runs one action that returns a value in the tab, failing the test when it fails.
+func get[T any](b *browser, what string, action chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := b.actionContext()
+	defer cancel()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// call is a JavaScript expression that calls the function fn with args (encoded as JSON).
+func call(fn string, args ...any) string {
+	var sb strings.Builder
+	sb.WriteString("(" + fn + ")(")
+	for i, a := range args {
+		j, err := json.Marshal(a)
+		if err != nil {
+			panic(err) // the tests pass strings
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.Write(j)
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+// eval evaluates a JavaScript expression in the page and decodes its value.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	return get(b, "script "+expr, chromedp.Evaluate[T](expr))
+}
+
+// The page's element functions. Each finds its element with a CSS selector and throws when there is none.
+const (
+	// visibleJS tells whether the element is shown: rendered, with a box, not visibility:hidden.
+	visibleJS = `(css) => {
+  const el = document.querySelector(css);
+  if (!el) throw new Error('no element matches ' + css);
+  return el.checkVisibility({visibilityProperty: true}) && el.getClientRects().length > 0;
+}`
+	// textJS is the element's text as the user reads it: empty when hidden, spaces for the no-break spaces
+	// that dates and times carry.
+	textJS = `(css) => {
+  const el = document.querySelector(css);
+  if (!el) throw new Error('no element matches ' + css);
+  if (!el.checkVisibility({visibilityProperty: true})) return '';
+  return el.innerText.replace(/[\u202f\u00a0]/g, ' ').trim();
+}`
+	// valueJS is the value property of a form field.
+	valueJS = `(css) => {
+  const el = document.querySelector(css);
+  if (!el) throw new Error('no element matches ' + css);
+  return el.value;
+}`
+	// setValueJS sets a form field's value as a picker or paste would, with an input event.
+	setValueJS = `(css, v) => {
+  const el = document.querySelector(css);
+  if (!el) throw new Error('no element matches ' + css);
+  el.value = v;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+}`
+	// selectJS chooses an option of a select element, with a change event.
+	selectJS = `(css, v) => {
+  const el = document.querySelector(css);
+  if (!el) throw new Error('no element matches ' + css);
+  el.value = v;
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+}`
+)
 
 func (b *browser) click(css string) {
 	b.t.Helper()
-	if err := b.find(css).Click(b.ctx); err != nil {
-		b.fatal("click %s: %v", css, err)
-	}
+	b.run("click "+css, chromedp.Click(chromedp.CSS(css)))
 }
 
+// typeInto empties a field and types text into it, key by key.
 func (b *browser) typeInto(css, text string) {
 	b.t.Helper()
-	el := b.find(css)
-	if err := el.Clear(b.ctx); err != nil {
-		b.fatal("clear %s: %v", css, err)
-	}
-	if err := el.SendKeys(b.ctx, text); err != nil {
-		b.fatal("type into %s: %v", css, err)
-	}
+	b.run("type into "+css,
+		chromedp.Evaluate[chromedp.Void](call(setValueJS, css, "")),
+		chromedp.SendKeys(chromedp.CSS(css), text))
+}
+
+// setValue sets a field's value as a picker would (the datetime-local widget's keyboard entry depends on the
+// locale).
+func (b *browser) setValue(css, v string) {
+	b.t.Helper()
+	eval[chromedp.Void](b, call(setValueJS, css, v))
+}
+
+// choose picks the option v of a select element.
+func (b *browser) choose(css, v string) {
+	b.t.Helper()
+	eval[chromedp.Void](b, call(selectJS, css, v))
 }
 
 func (b *browser) text(css string) string {
 	b.t.Helper()
-	s, err := b.find(css).Text(b.ctx)
-	if err != nil {
-		b.fatal("text of %s: %v", css, err)
-	}
-	return s
+	return eval[string](b, call(textJS, css))
+}
+
+func (b *browser) value(css string) string {
+	b.t.Helper()
+	return eval[string](b, call(valueJS, css))
 }
 
 func (b *browser) displayed(css string) bool {
 	b.t.Helper()
-	ok, err := b.find(css).Displayed(b.ctx)
-	if err != nil {
-		b.fatal("displayed %s: %v", css, err)
-	}
-	return ok
+	return eval[bool](b, call(visibleJS, css))
 }
 
-func (b *browser) exec(script string, out any, args ...any) {
+func (b *browser) navigate(url string) {
 	b.t.Helper()
-	if err := b.s.Execute(b.ctx, script, out, args...); err != nil {
-		b.fatal("script %q: %v", script, err)
-	}
+	b.run("navigate to "+url, chromedp.Navigate(url))
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	return get(b, "location", chromedp.Location())
 }
 
 // slow logs a wait that took long, to find what makes the test slow.
@@ -300,44 +444,59 @@ func (b *browser) slow(start time.Time) {
 	}
 }
 
-// waitFor waits up to 10 s for cond, describing what it waited for when it fails.
+// waitFor calls cond every 25 ms until it holds, for up to actionTimeout, describing what it waited for when
+// it fails. Errors (no such element yet, a page that is navigating) are retried; the last one is reported.
 func (b *browser) waitFor(what string, cond func(ctx context.Context) (bool, error)) {
 	b.t.Helper()
 	defer b.slow(time.Now())
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	ctx, cancel := b.actionContext()
 	defer cancel()
-	if err := webdriver.WaitUntil(ctx, 25*time.Millisecond, cond); err != nil {
-		b.fatal("waiting for %s: %v", what, err)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		ok, err := cond(ctx)
+		if err == nil && ok {
+			return
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			b.t.Fatalf("waiting for %s: %v (last error: %v)", what, ctx.Err(), last)
+		case <-tick.C:
+		}
 	}
+}
+
+// evalIn evaluates a JavaScript expression with ctx, for the conditions of waitFor.
+func evalIn[T any](ctx context.Context, expr string) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 }
 
 func (b *browser) waitText(css, want string) {
 	b.t.Helper()
-	defer b.slow(time.Now())
-	var got string
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	err := webdriver.WaitUntil(ctx, 25*time.Millisecond, func(ctx context.Context) (bool, error) {
-		el, err := b.s.FindElement(ctx, css)
-		if err != nil {
-			return false, err
+	b.waitFor(fmt.Sprintf("%s to read %q", css, want), func(ctx context.Context) (bool, error) {
+		got, err := evalIn[string](ctx, call(textJS, css))
+		if err == nil && got != want {
+			err = fmt.Errorf("it reads %q", got)
 		}
-		got, err = el.Text(ctx)
-		return got == want, err
+		return err == nil, err
 	})
-	if err != nil {
-		b.fatal("waiting for %s to read %q (it reads %q): %v", css, want, got, err)
-	}
 }
 
 func (b *browser) waitDisplayed(css string) {
 	b.t.Helper()
 	b.waitFor(css+" to be displayed", func(ctx context.Context) (bool, error) {
-		el, err := b.s.FindElement(ctx, css)
-		if err != nil {
-			return false, err
-		}
-		return el.Displayed(ctx)
+		return evalIn[bool](ctx, call(visibleJS, css))
+	})
+}
+
+// waitClosed waits until the dialog element with this id is closed.
+func (b *browser) waitClosed(id string) {
+	b.t.Helper()
+	b.waitFor("the "+id+" dialog to close", func(ctx context.Context) (bool, error) {
+		open, err := evalIn[bool](ctx, call("(id) => document.getElementById(id).open", id))
+		return !open, err
 	})
 }
 
@@ -347,7 +506,7 @@ type row struct {
 	Actions                                                    []string
 }
 
-const rowsScript = `
+const rowsScript = `(() => {
 const norm = (s) => (s || '').replace(/[\u202f\u00a0]/g, ' ').trim();
 return [...document.querySelectorAll('#bookings tbody tr')].map((tr) => ({
   ID: tr.dataset.id, Status: tr.dataset.status,
@@ -359,13 +518,12 @@ return [...document.querySelectorAll('#bookings tbody tr')].map((tr) => ({
   Source: norm(tr.querySelector('td.source')?.innerText),
   Google: tr.querySelector('td.google-cell [data-state]')?.dataset.state + ' ' + norm(tr.querySelector('td.google-cell [data-state]')?.textContent),
   Actions: [...tr.querySelectorAll('button[data-action]')].map((b) => b.dataset.action),
-}));`
+}));
+})()`
 
 func (b *browser) rows() []row {
 	b.t.Helper()
-	var rows []row
-	b.exec(rowsScript, &rows)
-	return rows
+	return eval[[]row](b, rowsScript)
 }
 
 func (b *browser) rowOf(id string) row {
@@ -375,47 +533,41 @@ func (b *browser) rowOf(id string) row {
 			return r
 		}
 	}
-	b.fatal("no row for booking %s", id)
+	b.t.Fatalf("no row for booking %s", id)
 	return row{}
 }
 
 // waitRow waits until the booking's row satisfies ok.
 func (b *browser) waitRow(what, id string, ok func(r row) bool) {
 	b.t.Helper()
-	defer b.slow(time.Now())
-	var last *row
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	err := webdriver.WaitUntil(ctx, 25*time.Millisecond, func(ctx context.Context) (bool, error) {
-		var rows []row
-		if err := b.s.Execute(ctx, rowsScript, &rows); err != nil {
+	b.waitFor(what, func(ctx context.Context) (bool, error) {
+		rows, err := evalIn[[]row](ctx, rowsScript)
+		if err != nil {
 			return false, err
 		}
 		for _, r := range rows {
 			if r.ID == id {
-				last = &r
-				return ok(r), nil
+				if ok(r) {
+					return true, nil
+				}
+				return false, fmt.Errorf("row now %+v", r)
 			}
 		}
-		last = nil
-		return false, nil
+		return false, fmt.Errorf("no row for booking %s", id)
 	})
-	if err != nil {
-		b.fatal("waiting for %s (row now %+v): %v", what, last, err)
-	}
 }
 
 func (b *browser) sessionStorageLen() int {
 	b.t.Helper()
-	var n int
-	b.exec("return sessionStorage.length", &n)
-	return n
+	return eval[int](b, "sessionStorage.length")
 }
 
 // screenshot saves a PNG of the page in the test's temp directory, and in $WEB_SCREENSHOT_DIR when set.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	png, err := b.s.Screenshot(context.WithoutCancel(b.ctx))
+	ctx, cancel := context.WithTimeout(b.tab, actionTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
@@ -434,12 +586,34 @@ func (b *browser) screenshot(name string) {
 	}
 }
 
+// consoleErrors are the console's errors and exceptions so far, without failed requests (the page's 401
+// and 409 answers are expected).
+func (b *browser) consoleErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, m := range b.console {
+		if m.Source == "network" || strings.Contains(m.Text, "Failed to load resource") {
+			continue
+		}
+		out = append(out, m.String())
+	}
+	return out
+}
+
+// openedDialogs are the JavaScript dialogs (alert, confirm, prompt) that opened so far.
+func (b *browser) openedDialogs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.dialogs)
+}
+
 func (b *browser) rowButton(id, action string) string {
 	return fmt.Sprintf(`#bookings tr[data-id=%q] button[data-action=%q]`, id, action)
 }
 
-// TestAdminPageInBrowser drives the admin page in headless Chromium against the real staff API and booking
-// core: sign-in, the day's list, confirm, cancel, a stale version, reschedule, untrusted names, the Google
+// TestAdminPageInBrowser drives the admin page in headless Chromium (through chromedp) against the real staff
+// API and booking core: sign-in, the day's list, confirm, cancel, a stale version, reschedule, untrusted names, the Google
 // delivery state, sign-out and credentials that stop working.
 func TestAdminPageInBrowser(t *testing.T) {
 	start := time.Now()
@@ -450,14 +624,12 @@ func TestAdminPageInBrowser(t *testing.T) {
 	t.Logf("browser ready after %s", time.Since(start).Round(time.Millisecond))
 
 	// The page is public and asks for credentials; /admin redirects to /admin/ with the query.
-	if err := b.s.Navigate(ctx, f.srv.URL+"/admin?merchant=sample-salon&date="+day); err != nil {
-		t.Fatal(err)
-	}
+	b.navigate(f.srv.URL + "/admin?merchant=sample-salon&date=" + day)
 	b.waitDisplayed("#username")
 	if b.displayed("#day") {
 		t.Error("the day view shows before sign-in")
 	}
-	if title, _ := b.s.Title(ctx); title != "Reservations · Staff" {
+	if title := get(b, "title", chromedp.Title()); title != "Reservations · Staff" {
 		t.Errorf("title = %q", title)
 	}
 
@@ -473,9 +645,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if n := b.sessionStorageLen(); n != 0 {
 		t.Errorf("sessionStorage has %d items after a failed sign-in", n)
 	}
-	var pw string
-	b.exec("return document.getElementById('password').value", &pw)
-	if pw != "" {
+	if b.value("#password") != "" {
 		t.Error("the wrong password stays in the field")
 	}
 
@@ -510,9 +680,8 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if n := b.sessionStorageLen(); n != 2 {
 		t.Errorf("sessionStorage has %d items after sign-in, want the credentials and the user name", n)
 	}
-	var dateValue string
-	if err := b.find("#date").Property(ctx, "value", &dateValue); err != nil || dateValue != day {
-		t.Errorf("date input = %q, %v; want %s", dateValue, err, day)
+	if dateValue := b.value("#date"); dateValue != day {
+		t.Errorf("date input = %q; want %s", dateValue, day)
 	}
 	if got := b.text("#summary"); got != "7 reservations · 6 open, 6 guests · 2 waiting for confirmation · times in Los Angeles time" {
 		t.Errorf("summary = %q", got)
@@ -531,14 +700,14 @@ func TestAdminPageInBrowser(t *testing.T) {
 	}
 
 	// An untrusted name is text: no image element, no script ran.
-	if imgs, err := b.s.FindElements(ctx, "#bookings img, #bookings [onerror]"); err != nil || len(imgs) != 0 {
-		t.Errorf("the customer name became markup: %d elements, %v", len(imgs), err)
+	if n := eval[int](b, "document.querySelectorAll('#bookings img, #bookings [onerror]').length"); n != 0 {
+		t.Errorf("the customer name became markup: %d elements", n)
 	}
 	if got := b.text(fmt.Sprintf(`#bookings tr[data-id=%q] td.name`, f.xss.ID)); got != xssName {
 		t.Errorf("the name renders as %q, want the literal %q", got, xssName)
 	}
-	if _, err := b.s.AlertText(ctx); !webdriver.IsCode(err, webdriver.CodeNoSuchAlert) {
-		t.Errorf("an alert dialog is open (the name's onerror ran?): %v", err)
+	if d := b.openedDialogs(); len(d) != 0 {
+		t.Errorf("a JavaScript dialog opened (the name's onerror ran?): %q", d)
 	}
 	b.screenshot("day-desktop")
 
@@ -567,7 +736,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if g.Status != booking.StatusCancelled || g.Reason != "Guest called" {
 		t.Errorf("stored Grace: %s reason %q, want CANCELLED \"Guest called\"", g.Status, g.Reason)
 	}
-	entries, err := f.core.Store().OutboxByBooking(ctx, f.grace.ID)
+	entries, err := f.core.Store().OutboxByBooking(t.Context(), f.grace.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,18 +749,14 @@ func TestAdminPageInBrowser(t *testing.T) {
 	b.click(b.rowButton(f.xss.ID, "reject"))
 	b.waitDisplayed("#confirm")
 	b.click("#confirm-keep")
-	b.waitFor("the confirmation dialog to close", func(ctx context.Context) (bool, error) {
-		var open bool
-		err := b.s.Execute(ctx, "return document.getElementById('confirm').open", &open)
-		return !open, err
-	})
+	b.waitClosed("confirm")
 	if got := f.booking(t, f.xss.ID); got.Status != booking.StatusPending || got.Version != 1 {
 		t.Errorf("kept booking changed: %s v%d", got.Status, got.Version)
 	}
 
 	// A stale page: the booking moves behind the page's back, then staff click. The page says so and
 	// reloads; the click changes nothing.
-	moved, err := f.core.Update(ctx, booking.UpdateRequest{BookingID: f.alan.ID, Start: time.Date(2026, 6, 2, 14, 30, 0, 0, f.la)})
+	moved, err := f.core.Update(t.Context(), booking.UpdateRequest{BookingID: f.alan.ID, Start: time.Date(2026, 6, 2, 14, 30, 0, 0, f.la)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,8 +778,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	b.click(b.rowButton(f.katherine.ID, "details"))
 	b.waitDisplayed("#details")
 	b.waitText("#details-title", "Katherine Johnson")
-	var updates [][]string
-	b.exec(`return [...document.querySelectorAll('#updates tbody tr')].map((tr) => [...tr.cells].map((c) => c.innerText.replace(/[\u202f\u00a0]/g, ' ').trim()));`, &updates)
+	updates := eval[[][]string](b, `[...document.querySelectorAll('#updates tbody tr')].map((tr) => [...tr.cells].map((c) => c.innerText.replace(/[\u202f\u00a0]/g, ' ').trim()))`)
 	delivered := time.Date(2026, 6, 1, 8, 0, 2, 0, f.la).Format("Jan 2, 3:04 PM")
 	wantUpdates := [][]string{
 		{"1", "Booked", "Pending", "Not needed", "1", "—", delivered},
@@ -625,27 +789,20 @@ func TestAdminPageInBrowser(t *testing.T) {
 	}
 	b.screenshot("details")
 	b.click("#details-close")
-	b.waitFor("the details dialog to close", func(ctx context.Context) (bool, error) {
-		var open bool
-		err := b.s.Execute(ctx, "return document.getElementById('details').open", &open)
-		return !open, err
-	})
+	b.waitClosed("details")
 
 	// Reschedule: the form opens with the current time, in the merchant's time zone, and has the focus; the
 	// new time reaches the store.
 	b.click(b.rowButton(f.ada.ID, "reschedule"))
 	b.waitText("#details-title", "Ada Lovelace")
-	if focused, err := b.s.ActiveElement(ctx); err != nil {
-		t.Error(err)
-	} else if id, _, _ := focused.Attribute(ctx, "id"); id != "reschedule-start" {
+	if id := eval[string](b, "document.activeElement?.id ?? ''"); id != "reschedule-start" {
 		t.Errorf("focus is on #%s, want #reschedule-start", id)
 	}
-	var startValue string
-	if err := b.find("#reschedule-start").Property(ctx, "value", &startValue); err != nil || startValue != day+"T10:00" {
-		t.Errorf("reschedule input starts at %q, %v; want %sT10:00", startValue, err, day)
+	if startValue := b.value("#reschedule-start"); startValue != day+"T10:00" {
+		t.Errorf("reschedule input starts at %q; want %sT10:00", startValue, day)
 	}
 	// The datetime-local widget's keyboard entry depends on the locale; set its value as a picker would.
-	b.exec("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}))", nil, b.find("#reschedule-start"), day+"T11:30")
+	b.setValue("#reschedule-start", day+"T11:30")
 	b.click("#reschedule-submit")
 	b.waitText("#details-notice", "Moved to Jun 2, 2026, 11:30 AM, party of 1.")
 	if got := f.booking(t, f.ada.ID); !got.Start.Equal(time.Date(2026, 6, 2, 11, 30, 0, 0, f.la)) {
@@ -655,20 +812,16 @@ func TestAdminPageInBrowser(t *testing.T) {
 	b.waitRow("Ada's row to show 11:30", f.ada.ID, func(r row) bool { return r.Time == "11:30 AM" })
 
 	// The status filter.
-	if err := b.s.Execute(ctx, "const s = document.getElementById('status-filter'); s.value = 'PENDING'; s.dispatchEvent(new Event('change'));", nil); err != nil {
-		t.Fatal(err)
-	}
+	b.choose("#status-filter", "PENDING")
 	b.waitFor("only pending bookings", func(ctx context.Context) (bool, error) {
 		rows := b.rows()
 		return len(rows) == 1 && rows[0].ID == f.xss.ID, nil
 	})
-	if u, _ := b.s.URL(ctx); !strings.Contains(u, "status=PENDING") {
+	if u := b.location(); !strings.Contains(u, "status=PENDING") {
 		t.Errorf("the URL does not keep the filter: %s", u)
 	}
 
-	if err := b.s.Execute(ctx, "const s = document.getElementById('status-filter'); s.value = ''; s.dispatchEvent(new Event('change'));", nil); err != nil {
-		t.Fatal(err)
-	}
+	b.choose("#status-filter", "")
 	b.waitFor("all bookings again", func(context.Context) (bool, error) { return len(b.rows()) == 7, nil })
 
 	// The next and previous days.
@@ -677,19 +830,15 @@ func TestAdminPageInBrowser(t *testing.T) {
 		rows := b.rows()
 		return len(rows) == 1 && rows[0].Name == "Barbara Liskov", nil
 	})
-	if u, _ := b.s.URL(ctx); !strings.Contains(u, "date=2026-06-03") {
+	if u := b.location(); !strings.Contains(u, "date=2026-06-03") {
 		t.Errorf("the URL does not follow the date: %s", u)
 	}
 	b.click("#prev-day")
 	b.waitFor("the first day again", func(context.Context) (bool, error) { return len(b.rows()) == 7, nil })
 
 	// A phone-sized window.
-	if err := b.s.SetWindowSize(ctx, 390, 844); err != nil {
-		t.Fatal(err)
-	}
-	var overflow bool
-	b.exec("return document.documentElement.scrollWidth > window.innerWidth + 1", &overflow)
-	if overflow {
+	b.run("a phone-sized window", chromedp.EmulateViewport(390, 844))
+	if eval[bool](b, "document.documentElement.scrollWidth > window.innerWidth + 1") {
 		t.Error("the page scrolls sideways on a phone")
 	}
 	b.screenshot("day-phone")
@@ -697,13 +846,11 @@ func TestAdminPageInBrowser(t *testing.T) {
 	// Without a merchant or date in the URL, the page shows the API's default merchant (the first, by the name
 	// GET /admin/v1/merchants gives) on today's date in that merchant's time zone (Los Angeles).
 	before := time.Now().In(f.la).Format(time.DateOnly)
-	if err := b.s.Navigate(ctx, f.srv.URL+"/admin/"); err != nil {
-		t.Fatal(err)
-	}
+	b.navigate(f.srv.URL + "/admin/")
 	b.waitText("#merchant-name", "Sample Bistro")
 	after := time.Now().In(f.la).Format(time.DateOnly)
-	if err := b.find("#date").Property(ctx, "value", &dateValue); err != nil || (dateValue != before && dateValue != after) {
-		t.Errorf("date input = %q, %v; want today in Los Angeles, %s", dateValue, err, after)
+	if dateValue := b.value("#date"); dateValue != before && dateValue != after {
+		t.Errorf("date input = %q; want today in Los Angeles, %s", dateValue, after)
 	}
 	b.waitDisplayed("#empty")
 	if got := b.text("#empty"); got != "No reservations on this day." {
@@ -722,10 +869,8 @@ func TestAdminPageInBrowser(t *testing.T) {
 
 	// Credentials that stop working (the password was rotated while the tab kept the old one) bring the
 	// sign-in form back with a message.
-	b.exec("sessionStorage.setItem('reservations.admin.auth', 'Basic ' + btoa('staff:old password')); sessionStorage.setItem('reservations.admin.user', 'staff');", nil)
-	if err := b.s.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
+	eval[chromedp.Void](b, "sessionStorage.setItem('reservations.admin.auth', 'Basic ' + btoa('staff:old password')); sessionStorage.setItem('reservations.admin.user', 'staff');")
+	b.run("reload", chromedp.Reload())
 	b.waitText("#alert", "Your sign-in is no longer accepted (the staff password may have changed). Please sign in again.")
 	if !b.displayed("#username") || b.displayed("#day") {
 		t.Error("the sign-in form is not shown after a 401")
@@ -733,23 +878,19 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if n := b.sessionStorageLen(); n != 0 {
 		t.Errorf("sessionStorage keeps %d items after a 401", n)
 	}
-	var user string
-	if err := b.find("#username").Property(ctx, "value", &user); err != nil || user != "staff" {
-		t.Errorf("username field = %q, %v; want it kept for convenience", user, err)
+	if user := b.value("#username"); user != "staff" {
+		t.Errorf("username field = %q; want it kept for convenience", user)
 	}
 
 	// With an API that lists merchants, a selector offers them; the first is the default.
-	if err := b.s.Navigate(ctx, f.srvMerchants.URL+"/admin/?date="+day); err != nil {
-		t.Fatal(err)
-	}
+	b.navigate(f.srvMerchants.URL + "/admin/?date=" + day)
 	b.waitDisplayed("#username")
 	b.typeInto("#username", staffUser)
 	b.typeInto("#password", staffPassword)
 	b.click("#signin-submit")
 	b.waitDisplayed("#merchant-field")
 	b.waitText("#merchant-name", "Sample Bistro")
-	var options []string
-	b.exec("return [...document.querySelectorAll('#merchant option')].map((o) => o.value + '=' + o.textContent)", &options)
+	options := eval[[]string](b, "[...document.querySelectorAll('#merchant option')].map((o) => o.value + '=' + o.textContent)")
 	if want := []string{"sample-bistro=Sample Bistro", "sample-salon=Sample Salon"}; !reflect.DeepEqual(options, want) {
 		t.Errorf("merchant options = %q, want %q", options, want)
 	}
@@ -757,23 +898,20 @@ func TestAdminPageInBrowser(t *testing.T) {
 		rows := b.rows()
 		return len(rows) == 1 && rows[0].Name == "John Backus" && rows[0].Time == "7:00 PM", nil
 	})
-	b.exec("const s = document.getElementById('merchant'); s.value = 'sample-salon'; s.dispatchEvent(new Event('change'));", nil)
+	b.choose("#merchant", "sample-salon")
 	b.waitText("#merchant-name", "Sample Salon")
 	b.waitFor("the salon's bookings", func(context.Context) (bool, error) { return len(b.rows()) == 7, nil })
-	if u, _ := b.s.URL(ctx); !strings.Contains(u, "merchant=sample-salon") {
+	if u := b.location(); !strings.Contains(u, "merchant=sample-salon") {
 		t.Errorf("the URL does not follow the merchant: %s", u)
 	}
 
 	// The console has no script errors or Content-Security-Policy violations (failed requests, such as the
 	// 401 and 409 above, are expected).
-	logs, err := b.s.BrowserLog(ctx)
-	if err != nil {
-		t.Fatal(err)
+	for _, m := range b.consoleErrors() {
+		t.Errorf("browser console: %s", m)
 	}
-	for _, l := range logs {
-		if l.Level == "SEVERE" && !strings.Contains(l.Message, "Failed to load resource") {
-			t.Errorf("browser console: %s %s", l.Level, l.Message)
-		}
+	if d := b.openedDialogs(); len(d) != 0 {
+		t.Errorf("JavaScript dialogs opened: %q", d)
 	}
 	t.Logf("screenshots: %s", strings.Join(b.shots, ", "))
 	t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond))

@@ -1,0 +1,6 @@
+// Package testsupport holds the small helpers the module's tests share: a fake clock ([Clock]), a log buffer
+// that concurrent goroutines may write to ([LogBuffer]), the "required under CI, skipped elsewhere" check
+// ([Require], [SkipUnlessCI]) and the lookup of a Chromium binary for browser tests ([FindChromium]).
+//
+// Only tests import it.
+package testsupport
