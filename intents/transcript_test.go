@@ -317,7 +317,7 @@ func mount(t testing.TB, app *fulfillment.App) http.Handler {
 		t.Fatal(err)
 	}
 	r := gin.New()
-	r.POST(webhookPath, httpauth.Any(httpauth.BasicCheck("dialogflow", creds...)), gin.WrapH(app.Dialogflow()))
+	r.POST(webhookPath, gin.WrapH(httpauth.Any(httpauth.BasicCheck("dialogflow", creds...))(app.Dialogflow())))
 	return r
 }
 
@@ -804,7 +804,7 @@ func (e *env) checkStored(t *testing.T, label string, want *Stored) {
 			if b.Source != booking.SourceAssistant && b.Source != booking.SourceConversation {
 				continue
 			}
-			entries, err := e.core.Store().OutboxByBooking(ctx, b.ID)
+			entries, err := e.faults.OutboxByBooking(ctx, b.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -837,7 +837,7 @@ func (e *env) checkStored(t *testing.T, label string, want *Stored) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		allocs, err := e.core.Store().Allocations(ctx, m.ID, e.service, start, start.Add(time.Minute))
+		allocs, err := e.faults.Allocations(ctx, m.ID, e.service, start, start.Add(time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}

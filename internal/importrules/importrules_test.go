@@ -50,7 +50,6 @@ func allowed() map[string][]string {
 		"booking/admin/web":                 infra(),
 		// Test support and tools.
 		"internal/importrules": {},
-		"internal/jsontest":    {},
 		"internal/proccpu":     {},
 		"internal/testsupport": {},
 	}
@@ -59,19 +58,6 @@ func allowed() map[string][]string {
 // ginUsers are the only packages whose non-test code may depend on Gin, directly or not: where the service
 // is assembled.
 func ginUsers() []string { return []string{"server", "cmd/reservations"} }
-
-// knownViolations are rule breaks that are being fixed (issue 13: the adapters become http.Handlers); each is
-// "package: rule". The test logs them instead of failing, and fails when one no longer happens, so that the
-// list only shrinks. Empty it as the refactor lands.
-func knownViolations() []string {
-	return []string{
-		"booking/actionscenter: gin",
-		"booking/actionscenter/conformance: gin", // through booking/actionscenter
-		"booking/admin: gin",
-		"booking/admin/web: gin",
-		"httpauth: gin",
-	}
-}
 
 const ginPath = "github.com/gin-gonic/gin"
 
@@ -125,7 +111,7 @@ func stderr(err error) error {
 	return err
 }
 
-// violation is one broken rule: "package: rule", the key of knownViolations, and what it means.
+// violation is one broken rule: "package: rule" (a key that names it) and what it means.
 type violation struct {
 	key, detail string
 }
@@ -177,20 +163,8 @@ func list(pkgs []string) string {
 // TestImportRules enforces docs/architecture.md's "Which way imports go" on the module's non-test code.
 func TestImportRules(t *testing.T) {
 	module, pkgs := listModule(t)
-	got := check(module, pkgs)
-	seen := map[string]bool{}
-	for _, v := range got {
-		seen[v.key] = true
-		if slices.Contains(knownViolations(), v.key) {
-			t.Logf("known violation, being fixed: %s %s", strings.SplitN(v.key, ":", 2)[0], v.detail)
-			continue
-		}
+	for _, v := range check(module, pkgs) {
 		t.Errorf("%s %s", strings.SplitN(v.key, ":", 2)[0], v.detail)
-	}
-	for _, k := range knownViolations() {
-		if !seen[k] {
-			t.Errorf("knownViolations lists %q, which no longer happens: remove it from the list", k)
-		}
 	}
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/gin-gonic/gin"
 
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/admin"
@@ -25,6 +25,7 @@ import (
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/httpauth"
 	"github.com/reservations/reservations/internal/testsupport"
+	"github.com/reservations/reservations/server"
 )
 
 const (
@@ -38,12 +39,11 @@ const (
 // fixture is the server side of the browser test: the booking core over an in-memory store, the staff API
 // behind basic auth and the page, on a real loopback HTTP server.
 type fixture struct {
-	core *booking.Core
-	srv  *httptest.Server
-	// srvMerchants serves the same core with a staff API that lists its merchants.
-	srvMerchants *httptest.Server
-	la           *time.Location
-	now          time.Time
+	core  *booking.Core
+	store booking.Store
+	srv   *httptest.Server
+	la    *time.Location
+	now   time.Time
 
 	ada, grace, alan, edsger, xss, katherine, dorothy booking.Booking
 }
@@ -61,6 +61,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{la: la, now: time.Date(2026, 6, 1, 8, 0, 0, 0, la)}
 	store := memory.New()
+	f.store = store
 	f.core, err = booking.NewService(booking.Config{Store: store, Inventory: inv, Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
@@ -133,39 +134,23 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 
-	f.srv = httptest.NewServer(f.engine(false))
+	f.srv = httptest.NewServer(f.engine())
 	t.Cleanup(f.srv.Close)
-	f.srvMerchants = httptest.NewServer(f.engine(true))
-	t.Cleanup(f.srvMerchants.Close)
 	return f
 }
 
-// engine mounts the page and the staff API behind basic auth, as cmd does. With listMerchants, and when the
-// staff API has no GET /merchants of its own, it adds one answering the shape the page reads:
-// {"merchants":[{"id","name","timeZone"}]}.
-func (f *fixture) engine(listMerchants bool) *gin.Engine {
-	gin.SetMode(gin.TestMode)
-	e := gin.New()
-	e.RedirectTrailingSlash, e.RedirectFixedPath = false, false
-	web.Register(e)
-	g := e.Group("/admin/v1", httpauth.Basic("admin", httpauth.Credential{User: staffUser, Password: staffPassword}))
-	admin.New(f.core).Register(g)
-	if !listMerchants || slices.ContainsFunc(e.Routes(), func(r gin.RouteInfo) bool { return r.Method == "GET" && r.Path == "/admin/v1/merchants" }) {
-		return e
+// engine mounts the page and the staff API behind basic auth on the service's server, as cmd does.
+func (f *fixture) engine() http.Handler {
+	srv, err := server.New(server.Config{})
+	if err != nil {
+		panic(err)
 	}
-	g.GET("/merchants", func(c *gin.Context) {
-		type merchant struct {
-			ID       string `json:"id"`
-			Name     string `json:"name"`
-			TimeZone string `json:"timeZone"`
-		}
-		var out []merchant
-		for _, m := range f.core.Inventory().Merchants {
-			out = append(out, merchant{m.ID, m.Name, m.TimeZone})
-		}
-		c.JSON(http.StatusOK, gin.H{"merchants": out})
-	})
-	return e
+	api, site := admin.New(f.core, f.store), web.New()
+	auth := httpauth.Basic("admin", httpauth.Credential{User: staffUser, Password: staffPassword})
+	if err := errors.Join(srv.Mount(auth(api), api.Patterns()...), srv.Mount(site, site.Patterns()...)); err != nil {
+		panic(err)
+	}
+	return srv.Handler()
 }
 
 func (f *fixture) booking(t *testing.T, id string) booking.Booking {
@@ -736,7 +721,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	if g.Status != booking.StatusCancelled || g.Reason != "Guest called" {
 		t.Errorf("stored Grace: %s reason %q, want CANCELLED \"Guest called\"", g.Status, g.Reason)
 	}
-	entries, err := f.core.Store().OutboxByBooking(t.Context(), f.grace.ID)
+	entries, err := f.store.OutboxByBooking(t.Context(), f.grace.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -883,7 +868,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 	}
 
 	// With an API that lists merchants, a selector offers them; the first is the default.
-	b.navigate(f.srvMerchants.URL + "/admin/?date=" + day)
+	b.navigate(f.srv.URL + "/admin/?date=" + day)
 	b.waitDisplayed("#username")
 	b.typeInto("#username", staffUser)
 	b.typeInto("#password", staffPassword)
