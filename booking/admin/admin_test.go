@@ -494,7 +494,7 @@ func TestStaffChangeReachesGoogle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := orders.NewWorker(orders.WorkerConfig{Core: f.core, Client: client, Sandbox: true, PollInterval: 20 * time.Millisecond,
+	w := orders.NewWorker(orders.WorkerConfig{Core: f.core, Store: f.store, Client: client, Sandbox: true, PollInterval: 20 * time.Millisecond,
 		FulfillEvery: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
