@@ -1,6 +1,7 @@
 package fulfillment
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -170,8 +171,8 @@ type Conv struct {
 	cache    []byte
 	cacheKey [3]int
 	cacheErr error
-	// outBuf is the pooled buffer cache lives in, when the fast encoder wrote it (see releaseResponse).
-	outBuf *[]byte
+	// outBuf is the pooled buffer cache lives in (see releaseResponse).
+	outBuf *bytes.Buffer
 }
 
 // ParseDialogflow parses a Dialogflow ES v2 webhook request. Errors wrap ErrMalformedRequest.
