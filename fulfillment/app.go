@@ -1,9 +1,7 @@
 package fulfillment
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +11,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+
+	"github.com/reservations/reservations/httperr"
 )
 
 // MaxRequestBytes is the largest request body the App reads (1 MiB); a larger one is answered 413.
@@ -85,7 +85,7 @@ func (a *App) ActionsSDK(v *Verifier) http.Handler {
 func (a *App) serveHTTP(w http.ResponseWriter, r *http.Request, env Envelope, v *Verifier) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
+		writeError(w, r, http.StatusMethodNotAllowed, "method not allowed: use POST")
 		return
 	}
 	if v != nil {
@@ -96,7 +96,7 @@ func (a *App) serveHTTP(w http.ResponseWriter, r *http.Request, env Envelope, v 
 			}
 			a.log.LogAttrs(r.Context(), slog.LevelWarn, "actions sdk request verification failed",
 				slog.Int("status", status), slog.String("error", err.Error()))
-			writeError(w, status, "request verification failed: "+err.Error())
+			writeError(w, r, status, "request verification failed: "+err.Error())
 			return
 		}
 	}
@@ -105,7 +105,7 @@ func (a *App) serveHTTP(w http.ResponseWriter, r *http.Request, env Envelope, v 
 	body, status, err := readBody(w, r, (*bp)[:0])
 	*bp = body
 	if err != nil {
-		writeError(w, status, err.Error())
+		writeError(w, r, status, err.Error())
 		return
 	}
 	var c *Conv
@@ -115,7 +115,7 @@ func (a *App) serveHTTP(w http.ResponseWriter, r *http.Request, env Envelope, v 
 		c, err = ParseDialogflow(body)
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	out := a.Answer(r.Context(), c)
@@ -262,24 +262,8 @@ func (a *App) handlerFor(c *Conv) Handler {
 	return a.fallback
 }
 
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-// writeError answers {"error":{"code":…,"message":…}} with the status.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	b, err := json.Marshal(errorBody{Error: errorDetail{Code: status, Message: msg}})
-	if err != nil {
-		b = []byte(`{"error":{"code":500,"message":"internal error"}}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = io.Copy(w, bytes.NewReader(b))
+// writeError answers status with the service's JSON error body (package httperr), its reason the google.rpc
+// word for the status.
+func writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	httperr.Write(w, r, status, httperr.Reason(status), msg)
 }

@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/reservations/reservations/httperr"
+	"github.com/reservations/reservations/logging"
 )
 
 // newTestApp returns an app logging JSON lines into the returned buffer.
@@ -24,6 +27,7 @@ func newTestApp() (*App, *bytes.Buffer) {
 func post(t *testing.T, h http.Handler, body []byte, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/fulfillment", bytes.NewReader(body))
+	req = req.WithContext(logging.WithRequestID(req.Context(), testRequestID))
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
@@ -31,6 +35,33 @@ func post(t *testing.T, h http.Handler, body []byte, header ...string) *httptest
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	return w
+}
+
+// testRequestID is the request id post serves requests under.
+const testRequestID = "req-test-1"
+
+// assertErrorBody checks an error answer: the status and the service's JSON error body (package httperr) with
+// the status's reason, msg and the request id. A msg ending in "byte *" accepts any offset there: the offset of
+// a syntax error is where the JSON decoder says it noticed it, which differs between encoding/json versions.
+func assertErrorBody(t *testing.T, w *httptest.ResponseRecorder, status int, msg, requestID string) {
+	t.Helper()
+	if w.Code != status {
+		t.Errorf("status %d, want %d", w.Code, status)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	got, _ := generic(t, w.Body.Bytes()).(map[string]any)
+	if prefix, ok := strings.CutSuffix(msg, "byte *"); ok {
+		if e, _ := got["error"].(map[string]any); e != nil {
+			if m, _ := e["message"].(string); strings.HasPrefix(m, prefix+"byte ") &&
+				strings.Trim(m[len(prefix)+5:], "0123456789") == "" {
+				msg = m
+			}
+		}
+	}
+	assertJSON(t, map[string]any{"error": map[string]any{"code": float64(status), "reason": httperr.Reason(status),
+		"message": msg, "requestId": requestID}}, any(got))
 }
 
 func TestHTTPErrors(t *testing.T) {
@@ -45,7 +76,7 @@ func TestHTTPErrors(t *testing.T) {
 		msg    string
 	}{
 		{"syntax", df, `{"queryResult":`, 400, "malformed request: truncated JSON"},
-		{"garbage", df, `hello`, 400, "malformed request: invalid JSON at byte 1"},
+		{"garbage", df, `hello`, 400, "malformed request: invalid JSON at byte *"},
 		{"queryResult a number", df, `{"queryResult": 5}`, 400, "malformed request: queryResult: unexpected number"},
 		{"parameters an array", df, `{"queryResult": {"parameters": []}}`, 400, "malformed request: queryResult.parameters: unexpected array"},
 		{"payload a string", df, `{"queryResult":{},"originalDetectIntentRequest":{"payload":"x"}}`, 400,
@@ -58,18 +89,11 @@ func TestHTTPErrors(t *testing.T) {
 		{"sdk inputs a string", sdk, `{"inputs":"x"}`, 400, "malformed request: inputs: unexpected string"},
 		{"sdk sandbox a string", sdk, `{"inputs":[{"intent":"actions.intent.MAIN"}],"isInSandbox":"yes"}`, 400,
 			"malformed request: isInSandbox: unexpected string"},
-		{"sdk trailing garbage", sdk, `{"inputs":[{}]} x`, 400, "malformed request: invalid JSON at byte 17"},
+		{"sdk trailing garbage", sdk, `{"inputs":[{}]} x`, 400, "malformed request: invalid JSON at byte *"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := post(t, tt.h, []byte(tt.body))
-			if w.Code != tt.status {
-				t.Errorf("status %d, want %d", w.Code, tt.status)
-			}
-			if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
-				t.Errorf("Content-Type %q", ct)
-			}
-			assertJSON(t, map[string]any{"error": map[string]any{"code": float64(tt.status), "message": tt.msg}}, generic(t, w.Body.Bytes()))
+			assertErrorBody(t, post(t, tt.h, []byte(tt.body)), tt.status, tt.msg, testRequestID)
 		})
 	}
 }
@@ -80,10 +104,10 @@ func TestHTTPMethodNotAllowed(t *testing.T) {
 		for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, httptest.NewRequest(m, "/fulfillment/dialogflow", nil))
-			if w.Code != 405 || w.Header().Get("Allow") != "POST" {
-				t.Errorf("%s: status %d, Allow %q", m, w.Code, w.Header().Get("Allow"))
+			if w.Header().Get("Allow") != "POST" {
+				t.Errorf("%s: Allow %q", m, w.Header().Get("Allow"))
 			}
-			assertJSON(t, generic(t, []byte(`{"error":{"code":405,"message":"method not allowed: use POST"}}`)), generic(t, w.Body.Bytes()))
+			assertErrorBody(t, w, 405, "method not allowed: use POST", "")
 		}
 	}
 }
@@ -108,10 +132,7 @@ func TestHTTPBodyLimit(t *testing.T) {
 	req.ContentLength = -1
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
-	if w.Code != 413 {
-		t.Errorf("chunked: status %d", w.Code)
-	}
-	assertJSON(t, generic(t, []byte(`{"error":{"code":413,"message":"request body larger than 1048576 bytes"}}`)), generic(t, w.Body.Bytes()))
+	assertErrorBody(t, w, 413, "request body larger than 1048576 bytes", "")
 }
 
 // apologyJSON is the apology in the Dialogflow envelope.

@@ -19,10 +19,11 @@
 // languageCode, intent names) are written even when empty, so a request re-encodes as it came; proto3 reads
 // an empty string and an absent one alike.
 //
-// Requests are decoded with goccy/go-json, encoding/json deciding whenever that fails (so errors and accepted
-// input are encoding/json's). Responses are written by an append encoder (encode.go) that writes exactly what
-// encoding/json.Marshal writes for these types, falling back to encoding/json for values it does not know and
-// on any error; tests compare the two byte for byte. See docs/benchmarks.md.
+// Requests, conversation data and user storage are decoded with encoding/json; responses are written by an
+// encoding/json Encoder (HTML-safe escaping, as json.Marshal writes) into a pooled buffer. The struct tags
+// carry the wire rules: omitempty/omitzero leave out what the Assistant does not need, and the members it
+// needs even when empty or false (expectUserResponse, items, requestDeliveryAddress…) have neither. An HTTP
+// request that is not a turn is answered with package httperr's JSON error body.
 //
 // # The conversation
 //

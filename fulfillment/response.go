@@ -1,12 +1,14 @@
 package fulfillment
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/reservations/reservations/orders/orderv3"
@@ -117,9 +119,6 @@ type decisionSpec struct {
 	OrderOptions        *OrderOptions        `json:"orderOptions,omitempty"`
 	PresentationOptions *PresentationOptions `json:"presentationOptions,omitempty"`
 	PaymentParameters   json.RawMessage      `json:"paymentParameters,omitempty"`
-
-	// order is the proposal's order, which the response encoder writes with orderv3.Order.AppendJSON.
-	order *orderv3.Order
 }
 
 type requirementsSpec struct {
@@ -359,7 +358,6 @@ func (c *Conv) ProposeOrder(p Proposal) error {
 		OrderOptions:        p.OrderOptions,
 		PresentationOptions: p.PresentationOptions,
 		PaymentParameters:   p.PaymentParameters,
-		order:               &a.order,
 	}
 	if a.spec.PresentationOptions == nil {
 		a.spec.PresentationOptions = &a.pres
@@ -509,18 +507,44 @@ func (c *Conv) encode() ([]byte, error) {
 	} else {
 		v = c.webhookResponse()
 	}
-	b, bp, err := marshalResponse(v)
+	b, buf, err := marshalResponse(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode response: %w", err)
 	}
 	if len(b) > MaxResponseBytes {
-		if bp != nil {
-			releaseBuf(bp)
-		}
+		releaseBuf(buf)
 		return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, len(b))
 	}
-	c.outBuf = bp
+	c.outBuf = buf
 	return b, nil
+}
+
+// marshalResponse encodes v (a *WebhookResponse or *AppResponse) with encoding/json, as json.Marshal writes it
+// (HTML-safe escaping, no trailing newline), into a buffer from encodeBufs that the caller hands back with
+// releaseBuf once the bytes are written.
+func marshalResponse(v any) ([]byte, *bytes.Buffer, error) {
+	buf := encodeBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(true) // <, > and & as \u003c…, as json.Marshal writes them
+	if err := enc.Encode(v); err != nil {
+		releaseBuf(buf)
+		return nil, nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), buf, nil // Encode ends the value with a newline
+}
+
+// encodeBufs holds response buffers between turns; one that grew past maxPooledBuf (for a response too large
+// to send) is dropped.
+var encodeBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuf = 2 * MaxResponseBytes
+
+// releaseBuf returns a response buffer to the pool, unless it grew too large to keep.
+func releaseBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuf {
+		encodeBufs.Put(buf)
+	}
 }
 
 // releaseResponse hands the buffer of the last encoding back for reuse; the bytes Response returned must not

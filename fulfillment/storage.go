@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"unicode/utf8"
-
-	gojson "github.com/goccy/go-json"
 )
 
 // MaxUserStorageBytes is the largest user storage Google keeps: 10,000 bytes of the encoded {"data":{…}}
@@ -170,32 +166,7 @@ func (s *Storage) Clear() {
 }
 
 // parseDataObject decodes a JSON object string into storage values. ok is false when raw is not a JSON object.
-//
-// It decodes with github.com/goccy/go-json (the conversation data and user storage arrive on every turn, and
-// encoding/json took as long for them as for the rest of the request), and gives encoding/json the last word:
-// raw must pass json.Valid, and whenever the fast decoder refuses it or hands back a value encoding/json would
-// not accept, raw is decoded again by encoding/json, so what is accepted and what is stored are encoding/json's.
 func parseDataObject(raw string) (map[string]json.RawMessage, bool) {
-	b := []byte(raw)
-	if !json.Valid(b) {
-		return nil, false // encoding/json's Unmarshal checks this first too
-	}
-	if !utf8.ValidString(raw) || strings.Contains(raw, `\u`) {
-		// Keys with invalid UTF-8 or \u escapes (surrogates) are decoded differently: encoding/json decides.
-		return parseDataObjectStd(raw)
-	}
-	var m map[string]json.RawMessage
-	if err := gojson.UnmarshalNoEscape(b, &m); err != nil || m == nil {
-		return parseDataObjectStd(raw)
-	}
-	if !compactValues(m) {
-		return parseDataObjectStd(raw)
-	}
-	return m, true
-}
-
-// parseDataObjectStd is parseDataObject with encoding/json alone.
-func parseDataObjectStd(raw string) (map[string]json.RawMessage, bool) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &m); err != nil || m == nil {
 		return nil, false
@@ -205,29 +176,22 @@ func parseDataObjectStd(raw string) (map[string]json.RawMessage, bool) {
 }
 
 // compactValues stores the values compact, as Set does, so the canonical encoding does not depend on the
-// sender's spacing. It reports false when a value is not valid JSON (left as it was). A value without any
-// whitespace byte is compact already (Compact only removes whitespace) and is left alone.
-func compactValues(m map[string]json.RawMessage) bool {
+// sender's spacing. The values are valid JSON (json.Unmarshal checked them).
+func compactValues(m map[string]json.RawMessage) {
 	var buf bytes.Buffer
-	ok := true
 	for k, v := range m {
-		if !bytes.ContainsAny(v, " \t\r\n") && json.Valid(v) {
-			continue
+		if !bytes.ContainsAny(v, " \t\r\n") {
+			continue // Compact only removes whitespace
 		}
 		buf.Reset()
-		switch err := json.Compact(&buf, v); {
-		case err != nil:
-			ok = false
-		case buf.Len() != len(v):
+		if json.Compact(&buf, v) == nil && buf.Len() != len(v) {
 			m[k] = bytes.Clone(buf.Bytes())
 		}
 	}
-	return ok
 }
 
 // parseWrapped decodes a {"data":{…}} string (user storage, conversation token). An empty string is an
-// empty storage; ok is false when raw is present but not of that form. Like parseDataObject, it decodes with
-// goccy/go-json and lets encoding/json decide whenever that fails.
+// empty storage; ok is false when raw is present but not of that form.
 func parseWrapped(raw string) (map[string]json.RawMessage, bool) {
 	if raw == "" {
 		return nil, true
@@ -235,15 +199,8 @@ func parseWrapped(raw string) (map[string]json.RawMessage, bool) {
 	var w struct {
 		Data json.RawMessage `json:"data"`
 	}
-	b := []byte(raw)
-	if !json.Valid(b) {
+	if err := json.Unmarshal([]byte(raw), &w); err != nil {
 		return nil, false
-	}
-	if err := gojson.UnmarshalNoEscape(b, &w); err != nil {
-		w.Data = nil
-		if err := json.Unmarshal([]byte(raw), &w); err != nil {
-			return nil, false
-		}
 	}
 	if len(w.Data) == 0 || string(w.Data) == "null" {
 		return nil, true

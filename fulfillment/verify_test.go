@@ -234,18 +234,16 @@ func TestVerifier(t *testing.T) {
 		if w := post(t, h, body, "Authorization", good); w.Code != 200 || !strings.Contains(w.Body.String(), "verified") {
 			t.Errorf("valid: %d %s", w.Code, w.Body.String())
 		}
-		w := post(t, h, body)
-		if w.Code != 401 {
-			t.Errorf("missing token: %d", w.Code)
-		}
-		assertJSON(t, generic(t, []byte(`{"error":{"code":401,"message":"request verification failed: invalid token: no token in Authorization or Google-Assistant-Signature"}}`)),
-			generic(t, w.Body.Bytes()))
+		assertErrorBody(t, post(t, h, body), 401,
+			"request verification failed: invalid token: no token in Authorization or Google-Assistant-Signature", testRequestID)
 		if w := post(t, h, body, "Authorization", signRS256(t, other, hdr, claims(nil))); w.Code != 401 {
 			t.Errorf("bad signature: %d", w.Code)
 		}
 		down := app.ActionsSDK(NewVerifier(projectID, &staticKeys{err: errors.New("down")}, nil))
 		if w := post(t, down, body, "Authorization", good); w.Code != 503 {
 			t.Errorf("keys down: %d", w.Code)
+		} else if e, _ := generic(t, w.Body.Bytes()).(map[string]any)["error"].(map[string]any); e["reason"] != "UNAVAILABLE" {
+			t.Errorf("keys down: %s", w.Body.Bytes())
 		}
 	})
 }
