@@ -266,7 +266,7 @@ func (h *commitHeader) encode() string {
 // commitKeys is how many of the merchant's keys the commit script takes (registry keys may follow).
 const commitKeys = 13
 
-// commitArgs builds KEYS and ARGV for commitSrc.
+// commitArgs builds KEYS and ARGV for lua/commit.lua (documented at its top).
 func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	k := s.mk(m.MerchantID)
 	idemKey, putHold, delHold := k.kidemNone, k.kholdNone, k.kholdNone

@@ -129,7 +129,7 @@ func TestSpeculativeReadNoScript(t *testing.T) {
 	c := newClient(t)
 	s := openStoreWith(t, c, randomPrefix(t))
 	createBooking(t, s, newBooking("b1", "m1", "u1", t0.Add(48*time.Hour), 2), 40, t0)
-	fresh := goredis.NewScript(lexBookingsSrc + "\n-- " + randomPrefix(t)) // a SHA the server does not know
+	fresh := goredis.NewScript(scriptSource("lex_bookings", true) + "\n-- " + randomPrefix(t)) // a SHA the server does not know
 	members, replies, err := s.smembersWith(tctx(t), s.userKey("u1"), fresh, 1, func(int) scriptCall {
 		k := s.mk("m1")
 		return scriptCall{keys: []string{k.x(), k.bj()}, args: []any{"uu1"}}
