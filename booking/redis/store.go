@@ -96,8 +96,8 @@ const bookingCacheMax = 4096
 // bookingCache maps a stored booking's JSON to the booking it decodes to. A stored JSON never changes meaning
 // (it names the booking, its version and its update time; a change stores new JSON), so a hit is always right,
 // and bookings that are read again and again (a guest's reservations, the day on the admin page) skip the
-// decoding with encoding/json: 6.5–17 µs and 17 allocations each on the project's shared 2-core VM against a
-// 0.1–0.2 µs lookup (BenchmarkDecodeBooking), which makes BenchmarkBookingsByUser 1.5–2.3 times faster.
+// decoding with encoding/json: 6.5–22 µs and 17 allocations each on the project's shared 2-core VM against a
+// 0.10–0.20 µs lookup (BenchmarkDecodeBooking), which makes BenchmarkBookingsByUser 1.5–2.3 times faster.
 // Booking holds no slices or maps, so a copy shares nothing mutable.
 type bookingCache struct {
 	mu sync.Mutex
