@@ -21,7 +21,7 @@
 // times outside 1678–2262 are clamped). "\x00" separates variable-length parts of a key; the store refuses ids
 // that contain it. Top-level buckets:
 //
-//	meta           "schema" → "1"
+//	meta           "schema" → the layout version, SchemaVersion ("1"); Open refuses a file with another one
 //	bookings       booking id → Booking JSON
 //	holds          hold id → Hold JSON (expired holds stay until the core deletes them)
 //	allocs         one nested bucket per merchant id, in it one nested bucket per service id, holding
@@ -54,6 +54,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -71,8 +72,9 @@ import (
 // DefaultTimeout is how long Open waits for the file lock when Options.Timeout is zero.
 const DefaultTimeout = time.Second
 
-// schemaVersion is the layout version written in the meta bucket.
-const schemaVersion = "1"
+// SchemaVersion is the version of the file layout (see the package documentation) this build reads and writes,
+// stored in the meta bucket; a change of the layout changes it.
+const SchemaVersion = "1"
 
 // sweepLimit bounds how many expired records one Commit removes from each sweep index.
 const sweepLimit = 100
@@ -149,26 +151,53 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("booking/bolt: open %s: %w", path, err)
 	}
 	db.MaxBatchDelay = batchDelay
-	err = db.Update(func(tx *bbolt.Tx) error {
+	if err := initialise(db, path); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// initialise creates the top-level buckets and checks the file's layout version: a new file gets
+// [SchemaVersion], a file with another version is refused with a *[SchemaError] (nothing is written then).
+func initialise(db *bbolt.DB, path string) error {
+	var found []byte
+	err := db.Update(func(tx *bbolt.Tx) error {
+		if meta := tx.Bucket([]byte(bktMeta)); meta != nil {
+			if v := meta.Get([]byte(keySchema)); v != nil && string(v) != SchemaVersion {
+				found = bytes.Clone(v)
+				return nil
+			}
+		}
 		for _, name := range topBuckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
 		meta := tx.Bucket([]byte(bktMeta))
-		switch v := meta.Get([]byte(keySchema)); {
-		case v == nil:
-			return meta.Put([]byte(keySchema), []byte(schemaVersion))
-		case string(v) != schemaVersion:
-			return fmt.Errorf("unsupported schema version %q (this build reads %q)", v, schemaVersion)
+		if meta.Get([]byte(keySchema)) == nil {
+			return meta.Put([]byte(keySchema), []byte(SchemaVersion))
 		}
 		return nil
 	})
 	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("booking/bolt: initialise %s: %w", path, err)
+		return fmt.Errorf("booking/bolt: initialise %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	if found != nil {
+		return &SchemaError{Path: path, Found: string(found)}
+	}
+	return nil
+}
+
+// SchemaError is the error of [Open] on a file whose layout version is not [SchemaVersion].
+type SchemaError struct {
+	Path  string // the file
+	Found string // the version in its meta bucket
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("booking/bolt: %s has layout version %q, this build reads version %q "+
+		"(no migration exists: move the file away or open another)", e.Path, e.Found, SchemaVersion)
 }
 
 // Path returns the file the store was opened from.

@@ -2,10 +2,14 @@ package bolt
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	bbolt "go.etcd.io/bbolt"
 
 	"github.com/reservations/reservations/booking"
 )
@@ -116,5 +120,50 @@ func TestOpenErrors(t *testing.T) {
 				t.Fatalf("Open(%q) succeeded", tt.path)
 			}
 		})
+	}
+}
+
+// TestOpenRefusesOtherLayout: a file whose meta bucket holds another layout version is refused with an error
+// naming the file, the found and the expected version, and stays as it was.
+func TestOpenRefusesOtherLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reservations.db")
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucket([]byte(bktMeta))
+		if err != nil {
+			return err
+		}
+		return meta.Put([]byte(keySchema), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{})
+	var se *SchemaError
+	if !errors.As(err, &se) || se.Found != "2" || se.Path != path {
+		t.Fatalf("Open = %v, want a SchemaError for version 2", err)
+	}
+	for _, want := range []string{path, `version "2"`, `reads version "` + SchemaVersion + `"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %s", err, want)
+		}
+	}
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	if err := db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte(bktBookings)) != nil {
+			t.Error("Open created buckets in a file it refused")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -58,10 +58,17 @@ func TestKeySlot(t *testing.T) {
 	}
 }
 
-// scriptRecorder is a go-redis hook that records the KEYS of every EVAL/EVALSHA the store sends.
+// scriptRecorder is a go-redis hook that records every EVAL/EVALSHA the store sends.
 type scriptRecorder struct {
 	mu    sync.Mutex
-	calls [][]string
+	calls []scriptRun
+}
+
+// scriptRun is one recorded EVAL/EVALSHA: the script's SHA1, its KEYS and how many ARGV it got.
+type scriptRun struct {
+	sha   string
+	keys  []string
+	nargs int
 }
 
 func (r *scriptRecorder) DialHook(next goredis.DialHook) goredis.DialHook { return next }
@@ -81,8 +88,12 @@ func (r *scriptRecorder) record(cmd goredis.Cmder) {
 	for _, k := range args[3 : 3+n] {
 		keys = append(keys, fmt.Sprint(k))
 	}
+	sha := fmt.Sprint(args[1])
+	if name == "eval" {
+		sha = goredis.NewScript(sha).Hash()
+	}
 	r.mu.Lock()
-	r.calls = append(r.calls, keys)
+	r.calls = append(r.calls, scriptRun{sha: sha, keys: keys, nargs: len(args) - 3 - n})
 	r.mu.Unlock()
 }
 
@@ -108,22 +119,32 @@ func (r *scriptRecorder) ProcessPipelineHook(next goredis.ProcessPipelineHook) g
 func TestScriptKeysShareOneSlot(t *testing.T) {
 	for _, single := range []bool{false, true} {
 		t.Run(fmt.Sprintf("single=%v", single), func(t *testing.T) {
-			c := newClient(t)
-			rec := &scriptRecorder{}
-			c.AddHook(rec)
-			prefix := randomPrefix(t)
-			t.Cleanup(func() { deleteKeys(t, c, prefix) })
-			var client goredis.UniversalClient = otherClient{c}
-			if single {
-				client = c
-			}
-			s := New(client, Options{Prefix: prefix, Timeout: testTimeout})
+			s, rec := recordedStore(t, single)
+			runEveryScript(t, s)
 			scriptKeysOneSlot(t, s, rec, single)
 		})
 	}
 }
 
-func scriptKeysOneSlot(t *testing.T, s *Store, rec *scriptRecorder, single bool) {
+// recordedStore is a Store on a fresh prefix whose script runs rec records; on Cluster's code path unless
+// single.
+func recordedStore(t *testing.T, single bool) (*Store, *scriptRecorder) {
+	t.Helper()
+	c := newClient(t)
+	rec := &scriptRecorder{}
+	c.AddHook(rec)
+	prefix := randomPrefix(t)
+	t.Cleanup(func() { deleteKeys(t, c, prefix) })
+	var client goredis.UniversalClient = otherClient{c}
+	if single {
+		client = c
+	}
+	return New(client, Options{Prefix: prefix, Timeout: testTimeout}), rec
+}
+
+// runEveryScript runs every script of the store on sample data (both claim modes among them).
+func runEveryScript(t *testing.T, s *Store) {
+	t.Helper()
 	ctx := tctx(t)
 	start := t0.Add(48 * time.Hour)
 	b := newBooking("b1", "bistro", "u1", start, 2)
@@ -157,11 +178,14 @@ func scriptKeysOneSlot(t *testing.T, s *Store, rec *scriptRecorder, single bool)
 	must(err)
 	_, _, err = s.OutboxStats(ctx)
 	must(err)
+}
 
+func scriptKeysOneSlot(t *testing.T, s *Store, rec *scriptRecorder, single bool) {
 	if len(rec.calls) < 10 {
 		t.Fatalf("recorded only %d script runs", len(rec.calls))
 	}
-	for _, keys := range rec.calls {
+	for _, run := range rec.calls {
+		keys := run.keys
 		if len(keys) == 0 {
 			t.Fatal("a script ran without KEYS")
 		}

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -266,7 +265,7 @@ func (h *commitHeader) encode() string {
 // commitKeys is how many of the merchant's keys the commit script takes (registry keys may follow).
 const commitKeys = 13
 
-// commitArgs builds KEYS and ARGV for commitSrc.
+// commitArgs builds KEYS and ARGV for lua/commit.lua (documented at its top).
 func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	k := s.mk(m.MerchantID)
 	idemKey, putHold, delHold := k.kidemNone, k.kholdNone, k.kholdNone
@@ -312,13 +311,11 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	}
 
 	// 3–6 the booking
-	var bookingJS []byte // reused for outbox entries that carry this very booking
 	if b := m.Booking; b != nil {
 		js, err := json.Marshal(b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("booking/redis: encode booking: %w", err)
 		}
-		bookingJS = js
 		h.booking, h.expectVersion, h.end = 1, m.ExpectVersion, ms(b.End)
 		if b.Active() {
 			h.active = 1
@@ -371,7 +368,7 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	for i := range m.Outbox {
 		e := m.Outbox[i]
 		e.State = booking.DeliveryPending
-		js, err := encodeEntry(&e, m.Booking, bookingJS)
+		js, err := json.Marshal(&e)
 		if err != nil {
 			return nil, nil, fmt.Errorf("booking/redis: encode outbox entry: %w", err)
 		}
@@ -388,55 +385,6 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	}
 	return keys, args, nil
 }
-
-// entryJSON encodes a booking.OutboxEntry exactly as encoding/json does (TestEncodeEntryMatchesJSON holds the
-// two together), with the booking already encoded.
-type entryJSON struct {
-	ID            string                `json:"id"`
-	BookingID     string                `json:"bookingId"`
-	Seq           int64                 `json:"seq"`
-	Kind          booking.ChangeKind    `json:"kind"`
-	Booking       json.RawMessage       `json:"booking"`
-	Reason        string                `json:"reason,omitempty"`
-	CreatedAt     time.Time             `json:"createdAt"`
-	State         booking.DeliveryState `json:"state"`
-	Attempts      int                   `json:"attempts"`
-	NextAttemptAt time.Time             `json:"nextAttemptAt"`
-	LeaseOwner    string                `json:"leaseOwner,omitempty"`
-	LeaseUntil    time.Time             `json:"leaseUntil,omitempty"`
-	LastError     string                `json:"lastError,omitempty"`
-	DeliveredAt   time.Time             `json:"deliveredAt,omitempty"`
-}
-
-// encodeEntry is json.Marshal(e), reusing bJS (the encoding of *b) when the entry carries a booking identical to
-// *b (==, so every instant has the same location and encodes alike), as the entry of a commit that writes that
-// booking does: the booking is then encoded once per commit.
-func encodeEntry(e *booking.OutboxEntry, b *booking.Booking, bJS []byte) ([]byte, error) {
-	if b == nil || bJS == nil || e.Booking != *b {
-		return json.Marshal(e)
-	}
-	// Encode with a one-byte placeholder for the booking, then splice bJS in: encoding/json would otherwise
-	// re-validate and copy the booking's JSON. The marker can only be the "booking" key (a quote inside a JSON
-	// string is escaped) and the key is never omitted.
-	js, err := json.Marshal(entryJSON{ID: e.ID, BookingID: e.BookingID, Seq: e.Seq, Kind: e.Kind, Booking: json.RawMessage("0"),
-		Reason: e.Reason, CreatedAt: e.CreatedAt, State: e.State, Attempts: e.Attempts, NextAttemptAt: e.NextAttemptAt,
-		LeaseOwner: e.LeaseOwner, LeaseUntil: e.LeaseUntil, LastError: e.LastError, DeliveredAt: e.DeliveredAt})
-	if err != nil {
-		return nil, err
-	}
-	i := bytes.Index(js, []byte(bookingMarker))
-	if i < 0 {
-		return json.Marshal(e)
-	}
-	at := i + len(bookingMarker) - 1 // the placeholder's offset
-	out := make([]byte, 0, len(js)-1+len(bJS))
-	out = append(out, js[:at]...)
-	out = append(out, bJS...)
-	return append(out, js[at+1:]...), nil
-}
-
-// bookingMarker finds the booking placeholder ("0") in encodeEntry's output.
-const bookingMarker = `,"booking":0`
 
 // allocValue is how an allocation is stored (a member of the al ZSET), in binary, big-endian, so that the
 // capacity scan reads each member with one struct.unpack instead of a pattern match:

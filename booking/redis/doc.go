@@ -15,6 +15,7 @@
 // P is Options.Prefix (default "resv"); T is the merchant's hash tag {P:m:<merchantID>}.
 //
 //	key               type    holds
+//	P:schema          STRING  the layout version, SchemaVersion ("1"); see Store.CheckSchema
 //	P:merchants       SET     every merchant ID that has data (cross-merchant scans: outbox, fulfilment sweep)
 //	P:bp:<bookingID>  STRING  the booking's merchant ID (Booking, OutboxByBooking, ack by entry ID)
 //	P:ep:<entryID>    STRING  the entry's merchant ID, only for entry IDs not of the form bookingID.seq
@@ -46,6 +47,9 @@
 //	                          IN_FLIGHT entries (the first "q" member of a booking is the only one of its entries
 //	                          claimable) and "a" + the same for every entry whatever its state (OutboxByBooking)
 //	T:oc              ZSET    PENDING and IN_FLIGHT entry IDs scored by CreatedAt (ms) (OutboxStats)
+//
+// Open (or Store.CheckSchema) writes P:schema on a prefix that has none (an empty one, or data from before the
+// key existed, which is layout 1) and refuses a prefix holding another version with a *SchemaError.
 //
 // # Registry outside the merchant's slot
 //

@@ -1,9 +1,7 @@
 package redis
 
 import (
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -13,71 +11,6 @@ import (
 
 	"github.com/reservations/reservations/booking"
 )
-
-// TestEncodeEntryMatchesJSON checks that the outbox entry encoding that reuses the booking's JSON writes exactly
-// what json.Marshal writes, and that entryJSON has every field of booking.OutboxEntry under the same name.
-func TestEncodeEntryMatchesJSON(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Skipf("no time zone data: %v", err)
-	}
-	b := newBooking("b1", "m1", "u1", t0.Add(48*time.Hour), 2)
-	b.GoogleOrderID, b.Reason = "order-1", "moved \"early\" <by> staff"
-	full := entryFor(b, booking.ChangeReschedule, t0)
-	full.Reason, full.Attempts, full.LeaseOwner, full.LastError = "a reason", 3, "worker-1", "HTTP 503"
-	full.LeaseUntil, full.DeliveredAt = t0.Add(time.Minute).In(paris), t0.Add(2*time.Minute)
-	other := *b
-	other.Version = 7
-
-	cases := []struct {
-		name string
-		e    booking.OutboxEntry
-		b    *booking.Booking // the mutation's booking
-	}{
-		{"the commit's own booking", entryFor(b, booking.ChangeCreated, t0), b},
-		{"every field set", full, b},
-		{"another version of the booking", entryFor(b, booking.ChangeCreated, t0), &other},
-		{"no booking in the mutation", entryFor(b, booking.ChangeCreated, t0), nil},
-		{"same instant in another zone", func() booking.OutboxEntry {
-			e := entryFor(b, booking.ChangeCreated, t0)
-			e.Booking.Start = e.Booking.Start.In(paris)
-			return e
-		}(), b},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			want, err := json.Marshal(c.e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var bJS []byte
-			if c.b != nil {
-				if bJS, err = json.Marshal(c.b); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := encodeEntry(&c.e, c.b, bJS)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != string(want) {
-				t.Fatalf("encodeEntry:\n got %s\nwant %s", got, want)
-			}
-		})
-	}
-
-	tags := func(v any) []string {
-		typ := reflect.TypeOf(v)
-		out := make([]string, typ.NumField())
-		for i := range out {
-			out[i] = typ.Field(i).Name + " " + typ.Field(i).Tag.Get("json")
-		}
-		return out
-	}
-	if got, want := tags(entryJSON{}), tags(booking.OutboxEntry{}); !slices.Equal(got, want) {
-		t.Fatalf("entryJSON fields %v, booking.OutboxEntry fields %v", got, want)
-	}
-}
 
 // TestBookingsByUserMerchantsNotKnownHere reads a user's bookings through a Store that wrote to none, one, or
 // more merchants than it guesses: bookings at merchants only another Store wrote to are found all the same, and
@@ -129,7 +62,7 @@ func TestSpeculativeReadNoScript(t *testing.T) {
 	c := newClient(t)
 	s := openStoreWith(t, c, randomPrefix(t))
 	createBooking(t, s, newBooking("b1", "m1", "u1", t0.Add(48*time.Hour), 2), 40, t0)
-	fresh := goredis.NewScript(lexBookingsSrc + "\n-- " + randomPrefix(t)) // a SHA the server does not know
+	fresh := goredis.NewScript(scriptSource("lex_bookings", true) + "\n-- " + randomPrefix(t)) // a SHA the server does not know
 	members, replies, err := s.smembersWith(tctx(t), s.userKey("u1"), fresh, 1, func(int) scriptCall {
 		k := s.mk("m1")
 		return scriptCall{keys: []string{k.x(), k.bj()}, args: []any{"uu1"}}

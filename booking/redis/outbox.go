@@ -180,7 +180,7 @@ func (s *Store) entryMerchants(ctx context.Context, id string) ([]string, error)
 	return out, nil
 }
 
-// settle runs settleSrc for the entry in whichever merchant holds it.
+// settle runs lua/settle.lua for the entry in whichever merchant holds it.
 func (s *Store) settle(ctx context.Context, op, id, owner, at string, atMs int64, lastErr string) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()

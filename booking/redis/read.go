@@ -6,13 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	gojson "github.com/goccy/go-json"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/reservations/reservations/booking"
@@ -121,7 +118,7 @@ func (s *Store) decodeBooking(js string) (booking.Booking, error) {
 		return b, nil
 	}
 	var b booking.Booking
-	if err := decodeJSON(js, &b); err != nil {
+	if err := json.Unmarshal([]byte(js), &b); err != nil {
 		return booking.Booking{}, fmt.Errorf("decode booking: %w", err)
 	}
 	s.decoded.put(js, b)
@@ -140,27 +137,10 @@ func (s *Store) Hold(ctx context.Context, merchantID, id string) (booking.Hold, 
 		return booking.Hold{}, fmt.Errorf("booking/redis: hold: %w", err)
 	}
 	var h booking.Hold
-	if err := decodeJSON(js, &h); err != nil {
+	if err := json.Unmarshal([]byte(js), &h); err != nil {
 		return booking.Hold{}, fmt.Errorf("booking/redis: decode hold: %w", err)
 	}
 	return h, nil
-}
-
-// decodeJSON decodes a stored record with github.com/goccy/go-json (several times faster than encoding/json on
-// bookings, which every list and lookup decodes), and with encoding/json, which decides, whenever that fails.
-// TestDecodeJSONMatchesEncodingJSON holds the two together on the store's records.
-func decodeJSON(js string, v any) error {
-	data := []byte(js)
-	// goccy skips unknown members without checking their syntax and keeps invalid UTF-8 where encoding/json
-	// substitutes U+FFFD, so both are checked first (each costs a fraction of a decode; encoding/json, which
-	// wrote the record, never writes either). Strings with escapes go to encoding/json too: goccy's unescaping
-	// does pointer arithmetic that the race detector's checkptr rejects on some inputs (a lone surrogate), and
-	// records written by encoding/json rarely have any (a name with quotes or <, >, &).
-	if strings.IndexByte(js, '\\') < 0 && utf8.ValidString(js) && json.Valid(data) && gojson.UnmarshalNoEscape(data, v) == nil {
-		return nil
-	}
-	reflect.ValueOf(v).Elem().SetZero() // nothing of the failed attempt stays
-	return json.Unmarshal(data, v)
 }
 
 // decodeBookings decodes the booking records of a script reply, skipping nils.

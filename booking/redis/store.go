@@ -96,8 +96,9 @@ const bookingCacheMax = 4096
 // bookingCache maps a stored booking's JSON to the booking it decodes to. A stored JSON never changes meaning
 // (it names the booking, its version and its update time; a change stores new JSON), so a hit is always right,
 // and bookings that are read again and again (a guest's reservations, the day on the admin page) skip the
-// decoding: about 2.5 µs and 7 allocations each (BenchmarkDecodeBooking). Booking holds no slices or maps, so a
-// copy shares nothing mutable.
+// decoding with encoding/json: 6.5–22 µs and 17 allocations each on the project's shared 2-core VM against a
+// 0.10–0.20 µs lookup (BenchmarkDecodeBooking), which makes BenchmarkBookingsByUser 1.5–2.3 times faster.
+// Booking holds no slices or maps, so a copy shares nothing mutable.
 type bookingCache struct {
 	mu sync.Mutex
 	m  map[string]booking.Booking
@@ -122,7 +123,8 @@ func (c *bookingCache) put(js string, b booking.Booking) {
 var _ booking.Store = (*Store)(nil)
 
 // Open connects to the Redis at storeURL (redis://[user:pass@]host:port/db or rediss://… for TLS), sets timeouts so
-// that an unreachable Redis fails fast instead of hanging, and pings it. Close closes the connection pool.
+// that an unreachable Redis fails fast instead of hanging, pings it and checks the layout version of the prefix
+// ([Store.CheckSchema]). Close closes the connection pool.
 func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	o, err := goredis.ParseURL(storeURL)
@@ -139,7 +141,47 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 		_ = c.Close()
 		return nil, fmt.Errorf("booking/redis: connect to %s db %d: %w", o.Addr, o.DB, err)
 	}
+	if err := s.CheckSchema(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// SchemaVersion is the version of the key layout (doc.go) this build reads and writes. It is stored at
+// <prefix>:schema; a change of the layout changes it.
+const SchemaVersion = "1"
+
+// SchemaError is the error of a store opened on a prefix whose data has another layout version than
+// [SchemaVersion].
+type SchemaError struct {
+	Prefix string // Options.Prefix
+	Found  string // the version stored at <prefix>:schema
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("booking/redis: the keys under prefix %q have layout version %q, this build reads version %q "+
+		"(no migration exists: empty the prefix or open the store with another Options.Prefix)",
+		e.Prefix, e.Found, SchemaVersion)
+}
+
+// CheckSchema makes sure the data under the store's prefix has the layout this build reads. On a prefix without
+// a version (empty, or written before the version key existed, which is layout 1) it stores [SchemaVersion]; on
+// one with another version it answers a *[SchemaError] and writes nothing. Open calls it; a Store made with [New]
+// should be checked before it serves.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	found, err := s.c.SetArgs(ctx, s.schemaKey(), SchemaVersion, goredis.SetArgs{Mode: "NX", Get: true}).Result()
+	switch {
+	case errors.Is(err, goredis.Nil):
+		return nil // there was none: written now
+	case err != nil:
+		return fmt.Errorf("booking/redis: check layout version at %s: %w", s.schemaKey(), err)
+	case found != SchemaVersion:
+		return &SchemaError{Prefix: s.prefix, Found: found}
+	}
+	return nil
 }
 
 // ClientOptions sets the pool size, timeouts and retry policy Open uses on o: [DefaultPoolSize] connections unless
@@ -174,7 +216,8 @@ func redactURLError(err error) error {
 }
 
 // New returns a Store over an existing client: a *redis.Client, or a *redis.ClusterClient (every multi-key
-// operation stays inside one merchant's hash slot). Close does not close a client passed to New.
+// operation stays inside one merchant's hash slot). New sends nothing; call [Store.CheckSchema] before serving.
+// Close does not close a client passed to New.
 func New(client goredis.UniversalClient, opts Options) *Store {
 	opts = opts.withDefaults()
 	return &Store{c: client, prefix: opts.Prefix, timeout: opts.Timeout, sc: newScripts()}
@@ -207,6 +250,7 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // ---- key layout (see doc.go) ----
 
+func (s *Store) schemaKey() string           { return s.prefix + ":schema" }
 func (s *Store) merchantsKey() string        { return s.prefix + ":merchants" }
 func (s *Store) bookingPtr(id string) string { return s.prefix + ":bp:" + id }
 func (s *Store) entryPtr(id string) string   { return s.prefix + ":ep:" + id }
