@@ -127,148 +127,192 @@ func encodeMutation(m *booking.Mutation) (*encoded, error) {
 	return enc, nil
 }
 
+// checked is what apply's checks found and its writes need.
+type checked struct {
+	idemKey, oldIdem []byte               // the record's key, and the expiry index key of the expired record it replaces
+	old              *booking.Booking     // the stored booking m.Booking replaces, if any
+	holdStored       bool                 // m.DeleteHold names a stored hold of the merchant
+	expired          []booking.Allocation // allocations overlapping the claim that are no longer live
+}
+
 // apply runs m's checks and then its writes in tx. It returns a business failure (and has then written nothing)
 // or an infrastructure error (the transaction must roll back).
 func apply(tx *bbolt.Tx, m *booking.Mutation, enc *encoded) (failed, err error) {
-	// Step 1: idempotency.
-	var idemKey, oldIdem []byte
-	if r := m.Idempotency; r != nil {
-		idemKey = join(m.MerchantID, r.Key)
-		if v := bucket(tx, bktIdem).Get(idemKey); v != nil {
-			rec, err := decodeIdem(v)
-			if err != nil {
-				return nil, err
-			}
-			if idemLive(rec, m.Now) {
-				return &booking.ReplayError{Record: rec}, nil
-			}
-			oldIdem = idemExpKey(rec.ExpiresAt, m.MerchantID, r.Key)
+	var c checked
+	for _, check := range []func(*bbolt.Tx, *booking.Mutation, *checked) (error, error){
+		checkIdem, checkVersion, checkHold, checkUser, checkCapacity,
+	} {
+		if failed, err := check(tx, m, &c); failed != nil || err != nil {
+			return failed, err
 		}
 	}
+	return nil, write(tx, m, enc, &c)
+}
 
-	// Step 2: version.
-	var old *booking.Booking
-	if b := m.Booking; b != nil {
-		if v := bucket(tx, bktBookings).Get([]byte(b.ID)); v != nil {
-			var stored booking.Booking
-			if err := json.Unmarshal(v, &stored); err != nil {
-				return nil, fmt.Errorf("decode booking: %w", err)
-			}
-			old = &stored
-		}
-		switch {
-		case m.ExpectVersion == 0 && old != nil:
-			return booking.Errorf(booking.CodeVersionMismatch, "booking already exists at version %d", old.Version), nil
-		case m.ExpectVersion != 0 && old == nil:
-			return booking.Errorf(booking.CodeVersionMismatch, "booking does not exist, expected version %d", m.ExpectVersion), nil
-		case m.ExpectVersion != 0 && old.Version != m.ExpectVersion:
-			return booking.Errorf(booking.CodeVersionMismatch, "booking is at version %d, expected %d", old.Version, m.ExpectVersion), nil
-		}
+// checkIdem is step 1: an unexpired record under the key is a replay.
+func checkIdem(tx *bbolt.Tx, m *booking.Mutation, c *checked) (failed, err error) {
+	r := m.Idempotency
+	if r == nil {
+		return nil, nil
 	}
-
-	// Step 3: the hold.
-	holdStored := m.DeleteHold != "" && merchantHold(tx, m.DeleteHold, m.MerchantID)
-	if m.RequireHold && !holdStored {
-		return booking.Errorf(booking.CodeNotFound, "no hold with this id"), nil
+	c.idemKey = join(m.MerchantID, r.Key)
+	v := bucket(tx, bktIdem).Get(c.idemKey)
+	if v == nil {
+		return nil, nil
 	}
-
-	// Step 4: the user's other bookings.
-	if g := m.User; g != nil && validID(g.UserID) {
-		conflict := false
-		_, err := bookingsUnder(tx, bktByUser, prefix(g.UserID), func(b *booking.Booking) bool {
-			conflict = conflict || (b.MerchantID == m.MerchantID && g.Conflicts(b))
-			return false
-		})
-		if err != nil {
-			return nil, err
-		}
-		if conflict {
-			return booking.Errorf(booking.CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time"), nil
-		}
-	}
-
-	// Step 5: capacity (the check; the writes follow below).
-	var expired []booking.Allocation
-	if c := m.Claim; c != nil {
-		overlapping, err := overlappingAllocs(tx, c.MerchantID, c.ServiceID, c.Start, c.End)
-		if err != nil {
-			return nil, err
-		}
-		covered := false
-		for _, a := range overlapping {
-			if a.ID == c.ID && a.Covers(c.Allocation, m.Now) {
-				covered = true
-			}
-			if !a.Live(m.Now) {
-				expired = append(expired, a)
-			}
-		}
-		if !covered {
-			if used := booking.PeakUsage(overlapping, c.Start, c.End, m.Now, c.ID); used+c.Party > c.Capacity {
-				return booking.Errorf(booking.CodeSlotUnavailable, "%d of %d in use, %d requested", used, c.Capacity, c.Party), nil
-			}
-		}
-	}
-
-	// Every check passed: write.
-	if r := m.Idempotency; r != nil {
-		if err := putIdem(tx, m.MerchantID, r, idemKey, oldIdem, enc.idem); err != nil {
-			return nil, err
-		}
-	}
-	if err := sweepIdem(tx, m.Now); err != nil {
+	rec, err := decodeIdem(v)
+	if err != nil {
 		return nil, err
 	}
-	if c := m.Claim; c != nil {
-		for _, a := range expired {
-			if err := deleteAlloc(tx, a.ID); err != nil {
-				return nil, err
-			}
-		}
-		if err := sweepAllocs(tx, m.Now); err != nil {
-			return nil, err
-		}
-		if err := deleteAlloc(tx, c.ID); err != nil {
-			return nil, err
-		}
-		if err := putAlloc(tx, &c.Allocation, enc.claim); err != nil {
-			return nil, err
-		}
+	if idemLive(rec, m.Now) {
+		return &booking.ReplayError{Record: rec}, nil
 	}
+	c.oldIdem = idemExpKey(rec.ExpiresAt, m.MerchantID, r.Key)
+	return nil, nil
+}
 
-	// Step 4: release.
-	for _, id := range m.Release {
-		if err := deleteAlloc(tx, id); err != nil {
-			return nil, err
-		}
+// checkVersion is step 2: the stored booking is at the expected version (0: there is none).
+func checkVersion(tx *bbolt.Tx, m *booking.Mutation, c *checked) (failed, err error) {
+	b := m.Booking
+	if b == nil {
+		return nil, nil
 	}
+	if v := bucket(tx, bktBookings).Get([]byte(b.ID)); v != nil {
+		var stored booking.Booking
+		if err := json.Unmarshal(v, &stored); err != nil {
+			return nil, fmt.Errorf("decode booking: %w", err)
+		}
+		c.old = &stored
+	}
+	old := c.old
+	switch {
+	case m.ExpectVersion == 0 && old != nil:
+		return booking.Errorf(booking.CodeVersionMismatch, "booking already exists at version %d", old.Version), nil
+	case m.ExpectVersion != 0 && old == nil:
+		return booking.Errorf(booking.CodeVersionMismatch, "booking does not exist, expected version %d", m.ExpectVersion), nil
+	case m.ExpectVersion != 0 && old.Version != m.ExpectVersion:
+		return booking.Errorf(booking.CodeVersionMismatch, "booking is at version %d, expected %d", old.Version, m.ExpectVersion), nil
+	}
+	return nil, nil
+}
 
-	// Step 5: holds.
-	if h := m.PutHold; h != nil {
-		if err := bucket(tx, bktHolds).Put([]byte(h.ID), enc.hold); err != nil {
-			return nil, fmt.Errorf("put hold: %w", err)
-		}
+// checkHold is step 3: with RequireHold, the hold being confirmed is stored.
+func checkHold(tx *bbolt.Tx, m *booking.Mutation, c *checked) (failed, err error) {
+	c.holdStored = m.DeleteHold != "" && merchantHold(tx, m.DeleteHold, m.MerchantID)
+	if m.RequireHold && !c.holdStored {
+		return booking.Errorf(booking.CodeNotFound, "no hold with this id"), nil
 	}
-	if holdStored {
-		if err := bucket(tx, bktHolds).Delete([]byte(m.DeleteHold)); err != nil {
-			return nil, fmt.Errorf("delete hold: %w", err)
-		}
-	}
+	return nil, nil
+}
 
-	// Step 6: booking and its indexes.
-	if b := m.Booking; b != nil {
-		if err := putBooking(tx, old, b, enc.booking); err != nil {
-			return nil, err
+// checkUser is step 4: the user has no other active booking at the merchant that overlaps.
+func checkUser(tx *bbolt.Tx, m *booking.Mutation, _ *checked) (failed, err error) {
+	g := m.User
+	if g == nil || !validID(g.UserID) {
+		return nil, nil
+	}
+	conflict := false
+	_, err = bookingsUnder(tx, bktByUser, prefix(g.UserID), func(b *booking.Booking) bool {
+		conflict = conflict || (b.MerchantID == m.MerchantID && g.Conflicts(b))
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	if conflict {
+		return booking.Errorf(booking.CodeSlotAlreadyBookedByUser, "the user already has a booking at an overlapping time"), nil
+	}
+	return nil, nil
+}
+
+// checkCapacity is step 5's check: the claim fits, unless the allocation it replaces covers it. It notes the
+// expired allocations for the writes to remove.
+func checkCapacity(tx *bbolt.Tx, m *booking.Mutation, c *checked) (failed, err error) {
+	cl := m.Claim
+	if cl == nil {
+		return nil, nil
+	}
+	overlapping, err := overlappingAllocs(tx, cl.MerchantID, cl.ServiceID, cl.Start, cl.End)
+	if err != nil {
+		return nil, err
+	}
+	covered := false
+	for _, a := range overlapping {
+		if a.ID == cl.ID && a.Covers(cl.Allocation, m.Now) {
+			covered = true
+		}
+		if !a.Live(m.Now) {
+			c.expired = append(c.expired, a)
 		}
 	}
-
-	// Step 7: outbox.
-	for i := range enc.outbox {
-		if err := putOutbox(tx, &enc.outbox[i], enc.entries[i]); err != nil {
-			return nil, err
+	if !covered {
+		if used := booking.PeakUsage(overlapping, cl.Start, cl.End, m.Now, cl.ID); used+cl.Party > cl.Capacity {
+			return booking.Errorf(booking.CodeSlotUnavailable, "%d of %d in use, %d requested", used, cl.Capacity, cl.Party), nil
 		}
 	}
 	return nil, nil
+}
+
+// write makes m's writes once every check passed: the idempotency record, the claim, releases, holds, the
+// booking with its indexes, the outbox entries.
+func write(tx *bbolt.Tx, m *booking.Mutation, enc *encoded, c *checked) error {
+	if r := m.Idempotency; r != nil {
+		if err := putIdem(tx, m.MerchantID, r, c.idemKey, c.oldIdem, enc.idem); err != nil {
+			return err
+		}
+	}
+	if err := sweepIdem(tx, m.Now); err != nil {
+		return err
+	}
+	if err := writeClaim(tx, m, enc, c); err != nil {
+		return err
+	}
+	for _, id := range m.Release {
+		if err := deleteAlloc(tx, id); err != nil {
+			return err
+		}
+	}
+	if h := m.PutHold; h != nil {
+		if err := bucket(tx, bktHolds).Put([]byte(h.ID), enc.hold); err != nil {
+			return fmt.Errorf("put hold: %w", err)
+		}
+	}
+	if c.holdStored {
+		if err := bucket(tx, bktHolds).Delete([]byte(m.DeleteHold)); err != nil {
+			return fmt.Errorf("delete hold: %w", err)
+		}
+	}
+	if b := m.Booking; b != nil {
+		if err := putBooking(tx, c.old, b, enc.booking); err != nil {
+			return err
+		}
+	}
+	for i := range enc.outbox {
+		if err := putOutbox(tx, &enc.outbox[i], enc.entries[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeClaim is step 5's write: expired allocations go, then the claim replaces the allocation with its ID.
+func writeClaim(tx *bbolt.Tx, m *booking.Mutation, enc *encoded, c *checked) error {
+	cl := m.Claim
+	if cl == nil {
+		return nil
+	}
+	for _, a := range c.expired {
+		if err := deleteAlloc(tx, a.ID); err != nil {
+			return err
+		}
+	}
+	if err := sweepAllocs(tx, m.Now); err != nil {
+		return err
+	}
+	if err := deleteAlloc(tx, cl.ID); err != nil {
+		return err
+	}
+	return putAlloc(tx, &cl.Allocation, enc.claim)
 }
 
 // decodeIdem decodes an idempotency record.

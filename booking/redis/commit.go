@@ -293,20 +293,10 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 
 	// 2 the idempotency record
 	if r := m.Idempotency; r != nil {
-		js, err := json.Marshal(r)
+		v, ttl, err := idemValue(r, m.Now)
 		if err != nil {
-			return nil, nil, fmt.Errorf("booking/redis: encode idempotency record: %w", err)
+			return nil, nil, err
 		}
-		ttl := r.ExpiresAt.Sub(m.Now).Milliseconds()
-		if ttl < 1 {
-			ttl = 1
-		}
-		exp := ms(r.ExpiresAt)
-		// the stored value: "<ExpiresAt ms>\n" + JSON, so the script checks expiry without decoding
-		v := make([]byte, 0, 21+len(js))
-		v = strconv.AppendInt(v, exp, 10)
-		v = append(v, '\n')
-		v = append(v, js...)
 		h.idem, h.idemTTL, args[2] = 1, ttl, v
 	}
 
@@ -364,13 +354,37 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 	for _, id := range m.Release {
 		args = append(args, id)
 	}
-	args = append(args, len(m.Outbox))
-	for i := range m.Outbox {
-		e := m.Outbox[i]
+	args, err := appendOutboxArgs(args, m.Outbox)
+	if err != nil {
+		return nil, nil, err
+	}
+	return keys, args, nil
+}
+
+// idemValue is the stored value of an idempotency record, "<ExpiresAt ms>\n" + JSON (so that the script
+// checks expiry without decoding), and its TTL in milliseconds (at least 1).
+func idemValue(r *booking.IdempotencyRecord, now time.Time) ([]byte, int64, error) {
+	js, err := json.Marshal(r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("booking/redis: encode idempotency record: %w", err)
+	}
+	ttl := max(r.ExpiresAt.Sub(now).Milliseconds(), 1)
+	v := make([]byte, 0, 21+len(js))
+	v = strconv.AppendInt(v, ms(r.ExpiresAt), 10)
+	v = append(v, '\n')
+	return append(v, js...), ttl, nil
+}
+
+// appendOutboxArgs appends the outbox part of the commit script's ARGV: the count, then for each entry (as
+// PENDING) its id, JSON, delivery state, due and created times in ms, and its queue member.
+func appendOutboxArgs(args []any, outbox []booking.OutboxEntry) ([]any, error) {
+	args = append(args, len(outbox))
+	for i := range outbox {
+		e := outbox[i]
 		e.State = booking.DeliveryPending
 		js, err := json.Marshal(&e)
 		if err != nil {
-			return nil, nil, fmt.Errorf("booking/redis: encode outbox entry: %w", err)
+			return nil, fmt.Errorf("booking/redis: encode outbox entry: %w", err)
 		}
 		// Q is left 0 (omitted): the script appends "q" to this object.
 		member := outboxMember(&e)
@@ -379,11 +393,11 @@ func (s *Store) commitArgs(m *booking.Mutation) ([]string, []any, error) {
 			K: member, C: ms(e.CreatedAt),
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("booking/redis: encode outbox state: %w", err)
+			return nil, fmt.Errorf("booking/redis: encode outbox state: %w", err)
 		}
 		args = append(args, e.ID, js, st, ms(e.NextAttemptAt), ms(e.CreatedAt), member)
 	}
-	return keys, args, nil
+	return args, nil
 }
 
 // allocValue is how an allocation is stored (a member of the al ZSET), in binary, big-endian, so that the
