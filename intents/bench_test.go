@@ -32,6 +32,7 @@ import (
 	"github.com/reservations/reservations/fulfillment"
 	"github.com/reservations/reservations/intents"
 	"github.com/reservations/reservations/internal/proccpu"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // benchConversations is how many conversations run at once.
@@ -106,10 +107,7 @@ func openBenchStore(b *testing.B, kind string) (booking.Store, *goredis.Client) 
 		defer cancel()
 		if err := client.Ping(ctx).Err(); err != nil {
 			client.Close()
-			if os.Getenv("CI") == "true" {
-				b.Fatalf("redis unreachable: %v", err)
-			}
-			b.Skipf("redis unreachable (set REDIS_URL): %v", err)
+			testsupport.SkipUnlessCI(b, fmt.Sprintf("redis unreachable (set REDIS_URL): %v", err))
 		}
 		prefix := fmt.Sprintf("bench-intents-%d-%d", os.Getpid(), time.Now().UnixNano())
 		b.Cleanup(func() {

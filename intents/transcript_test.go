@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,6 +29,7 @@ import (
 	"github.com/reservations/reservations/fulfillment"
 	"github.com/reservations/reservations/httpauth"
 	"github.com/reservations/reservations/intents"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected responses of testdata/conversations from the actual ones")
@@ -199,10 +199,10 @@ func writeTranscript(t *testing.T, file string, tr *Transcript) {
 type env struct {
 	core   *booking.Core
 	faults *faultStore
-	clock  *clock
+	clock  *testsupport.Clock
 	srv    *httptest.Server
 	agent  *intents.Agent
-	logs   *lockedBuffer
+	logs   *testsupport.LogBuffer
 	// merchant and service are what the conversation books (prefills use the service too).
 	merchant *booking.Merchant
 	service  string
@@ -218,28 +218,6 @@ type env struct {
 	proposal json.RawMessage // the last proposed order
 	list     []string        // option keys of the last list shown
 	turnN    int
-}
-
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func newEnv(t testing.TB, store string, tr *Transcript) *env {
@@ -271,8 +249,8 @@ func newEnv(t testing.TB, store string, tr *Transcript) *env {
 
 // newEnvWith is newEnv over the given store, with the clock at start.
 func newEnvWith(t testing.TB, base booking.Store, start time.Time, inv *booking.Inventory, merchantID string) *env {
-	e := &env{clock: &clock{}, logs: &lockedBuffer{}}
-	e.clock.ns.Store(start.UnixNano())
+	// The clock reads start in the local time zone, as time.Unix gives it.
+	e := &env{clock: testsupport.NewClock(time.Unix(0, start.UnixNano())), logs: &testsupport.LogBuffer{}}
 	var err error
 	e.faults = &faultStore{Store: base}
 	var ids, codes, users atomic.Int64
@@ -336,10 +314,7 @@ func openRedis(t testing.TB) booking.Store {
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis unreachable at REDIS_URL: %v", err)
-		}
-		t.Skipf("redis unreachable (set REDIS_URL): %v", err)
+		testsupport.SkipUnlessCI(t, fmt.Sprintf("redis unreachable (set REDIS_URL): %v", err))
 	}
 	prefix := fmt.Sprintf("test-intents-%d-%d", os.Getpid(), time.Now().UnixNano())
 	t.Cleanup(func() {
@@ -380,7 +355,7 @@ func (e *env) run(t *testing.T, tr *Transcript) []json.RawMessage {
 			if err != nil {
 				t.Fatalf("%s: advance: %v", label, err)
 			}
-			e.clock.advance(d)
+			e.clock.Advance(d)
 		}
 		if turn.NewConversation {
 			e.newConversation()

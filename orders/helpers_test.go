@@ -21,6 +21,7 @@ import (
 	"github.com/reservations/reservations/booking/bolt"
 	"github.com/reservations/reservations/booking/memory"
 	bredis "github.com/reservations/reservations/booking/redis"
+	"github.com/reservations/reservations/internal/testsupport"
 	"github.com/reservations/reservations/orders"
 	"github.com/reservations/reservations/orders/orderstest"
 )
@@ -41,15 +42,6 @@ func redisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// skipOrFail skips when Redis is unreachable, except under CI=true where it fails.
-func skipOrFail(tb testing.TB, format string, args ...any) {
-	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf(format, args...)
-	}
-	tb.Skipf(format, args...)
-}
-
 // openRedis opens a Redis store under a fresh key prefix and deletes the prefix's keys when the test ends.
 func openRedis(tb testing.TB) booking.Store {
 	tb.Helper()
@@ -60,7 +52,7 @@ func openRedis(tb testing.TB) booking.Store {
 	defer cancel()
 	st, err := bredis.Open(ctx, redisURL(), bredis.Options{Prefix: prefix, Timeout: 2 * time.Second})
 	if err != nil {
-		skipOrFail(tb, "redis at %s unusable: %v", redisURL(), err)
+		testsupport.SkipUnlessCI(tb, fmt.Sprintf("redis at %s unusable: %v", redisURL(), err))
 	}
 	tb.Cleanup(func() {
 		_ = st.Close()
@@ -124,12 +116,6 @@ func openStore(tb testing.TB, kind storeKind) booking.Store {
 	}
 }
 
-// clock is a settable clock that otherwise follows real time (offset from now).
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
-
 // env is a booking core over a store, a fake Orders API and the metrics registry of one test.
 type env struct {
 	tb    testing.TB
@@ -137,14 +123,14 @@ type env struct {
 	store booking.Store
 	fake  *orderstest.Server
 	reg   *prometheus.Registry
-	clock *clock
+	clock *testsupport.OffsetClock
 	n     atomic.Int64 // bookings made, for distinct slots and users
 }
 
 func newEnv(tb testing.TB, kind storeKind, fc orderstest.Config) *env {
 	tb.Helper()
 	st := openStore(tb, kind)
-	clk := &clock{}
+	clk := &testsupport.OffsetClock{}
 	core, err := booking.NewService(booking.Config{Store: st, Now: clk.Now})
 	if err != nil {
 		tb.Fatalf("core: %v", err)

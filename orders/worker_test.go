@@ -1,7 +1,6 @@
 package orders_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/internal/testsupport"
 	"github.com/reservations/reservations/orders"
 	"github.com/reservations/reservations/orders/orderstest"
 )
@@ -382,24 +382,6 @@ func TestOneTokenServesManyUpdates(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes by a logger.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestWithoutCredentialsNothingIsSent(t *testing.T) {
 	e := newEnv(t, kindMemory, orderstest.Config{})
 	var ids []string
@@ -408,7 +390,7 @@ func TestWithoutCredentialsNothingIsSent(t *testing.T) {
 		ids = append(ids, b.ID)
 		e.setStatus(b.ID, booking.StatusCancelled, "")
 	}
-	var logs syncBuffer
+	var logs testsupport.LogBuffer
 	cfg := e.workerConfig(nil)
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	stop := e.start(orders.NewWorker(cfg))

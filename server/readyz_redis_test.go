@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // privateRedis is a redis-server process started by a test on its own loopback port, without persistence.
@@ -28,10 +29,7 @@ func redisServerOrSkip(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server not on PATH (required when CI=true): %v", err)
-		}
-		t.Skip("redis-server not on PATH")
+		testsupport.SkipUnlessCI(t, "redis-server not on PATH: "+err.Error())
 	}
 	return bin
 }

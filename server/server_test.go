@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,57 +13,23 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/reservations/reservations/internal/testsupport"
 	"github.com/reservations/reservations/logging"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// syncBuffer is a bytes.Buffer safe for a server writing logs while the test reads them.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lines decodes the JSON log lines written so far.
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+// accessLines returns the access-log lines written to logs so far.
+func accessLines(t *testing.T, logs *testsupport.LogBuffer) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line is not JSON: %v: %s", err, l)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-// accessLines returns the access-log lines.
-func (b *syncBuffer) accessLines(t *testing.T) []map[string]any {
-	var out []map[string]any
-	for _, m := range b.lines(t) {
+	for _, m := range logs.Lines(t) {
 		if m["message"] == "request" {
 			out = append(out, m)
 		}
@@ -72,9 +37,9 @@ func (b *syncBuffer) accessLines(t *testing.T) []map[string]any {
 	return out
 }
 
-func newTestServer(t *testing.T, cfg Config) (*Server, *syncBuffer) {
+func newTestServer(t *testing.T, cfg Config) (*Server, *testsupport.LogBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testsupport.LogBuffer{}
 	if cfg.Logger == nil {
 		cfg.Logger = logging.New(logs, logging.Options{Level: slog.LevelDebug})
 	}
@@ -204,7 +169,7 @@ func TestPanicBecomes500JSON(t *testing.T) {
 		}
 	}
 	var panics []map[string]any
-	for _, m := range logs.lines(t) {
+	for _, m := range logs.Lines(t) {
 		if m["message"] == "panic recovered" {
 			panics = append(panics, m)
 		}
@@ -226,7 +191,7 @@ func TestPanicBecomes500JSON(t *testing.T) {
 	if strings.Contains(logs.String(), "ada@example.com") {
 		t.Errorf("panic value leaked into logs")
 	}
-	for _, m := range logs.accessLines(t) {
+	for _, m := range accessLines(t, logs) {
 		if hr := m["httpRequest"].(map[string]any); hr["status"] != float64(500) || m["severity"] != "ERROR" {
 			t.Errorf("access line for panic = %v", m)
 		}
@@ -280,7 +245,7 @@ func TestRequestID(t *testing.T) {
 					t.Errorf("%s saw id %q, response says %q", name, v, got)
 				}
 			}
-			acc := logs.accessLines(t)
+			acc := accessLines(t, logs)
 			if len(acc) != 1 || acc[0]["requestId"] != got {
 				t.Errorf("access log = %v, want one line with requestId %q", acc, got)
 			}
@@ -464,7 +429,7 @@ func TestAccessLog(t *testing.T) {
 	r.Header.Set(RequestIDHeader, "rid-log")
 	s.Handler().ServeHTTP(httptest.NewRecorder(), r)
 
-	acc := logs.accessLines(t)
+	acc := accessLines(t, logs)
 	if len(acc) != 1 {
 		t.Fatalf("got %d access lines, want 1", len(acc))
 	}
@@ -506,7 +471,7 @@ func TestTrustedProxies(t *testing.T) {
 			r.RemoteAddr = tt.remote
 			r.Header.Set("X-Forwarded-For", "203.0.113.9")
 			s.Handler().ServeHTTP(httptest.NewRecorder(), r)
-			hr := logs.accessLines(t)[0]["httpRequest"].(map[string]any)
+			hr := accessLines(t, logs)[0]["httpRequest"].(map[string]any)
 			if hr["remoteIp"] != tt.want {
 				t.Errorf("remoteIp = %v, want %s", hr["remoteIp"], tt.want)
 			}
@@ -517,7 +482,7 @@ func TestTrustedProxies(t *testing.T) {
 	r.Header.Set("X-Forwarded-For", "198.51.100.66")
 	r.Header.Set("X-Appengine-Remote-Addr", "203.0.113.77")
 	s.Handler().ServeHTTP(httptest.NewRecorder(), r)
-	if hr := logs.accessLines(t)[0]["httpRequest"].(map[string]any); hr["remoteIp"] != "203.0.113.77" {
+	if hr := accessLines(t, logs)[0]["httpRequest"].(map[string]any); hr["remoteIp"] != "203.0.113.77" {
 		t.Errorf("App Engine platform: remoteIp = %v, want the X-Appengine-Remote-Addr value", hr["remoteIp"])
 	}
 	if _, err := New(Config{TrustedProxies: []string{"not-an-ip"}}); err == nil {

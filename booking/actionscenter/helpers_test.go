@@ -23,6 +23,7 @@ import (
 	"github.com/reservations/reservations/booking/actionscenter"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/httpauth"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // The test credentials: two current pairs (during a rotation) and the retired one.
@@ -34,24 +35,6 @@ var (
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // refNow is the test clock's start: the day before the reference's sample slot (2020-11-27 09:00 UTC).
 var refNow = time.Date(2020, 11, 26, 9, 30, 0, 0, time.UTC)
 
@@ -60,27 +43,9 @@ type env struct {
 	t     testing.TB
 	core  *booking.Core
 	store booking.Store
-	clock *clock
+	clock *testsupport.Clock
 	h     http.Handler
-	logs  *lockedBuffer
-}
-
-// lockedBuffer collects log output from concurrent handlers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs  *testsupport.LogBuffer
 }
 
 type envOptions struct {
@@ -107,7 +72,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.inventory == nil {
 		o.inventory = testInventory(t)
 	}
-	clk := &clock{now: refNow}
+	clk := testsupport.NewClock(refNow)
 	var mu sync.Mutex
 	n := 0
 	cfg := booking.Config{Store: o.store, Inventory: o.inventory, NewID: func() string {
@@ -126,7 +91,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatalf("NewService: %v", err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testsupport.LogBuffer{}
 	srv := actionscenter.New(core, o.store, actionscenter.Options{
 		Credentials: []httpauth.Credential{credCur, credNew},
 		Logger:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -20,11 +20,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // Run runs the conformance suite. open must return a fresh, empty store each time it is called; the caller
@@ -35,35 +35,12 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 	t.Run("Service", func(t *testing.T) { runService(t, open) })
 }
 
-// Clock is a controllable clock for the booking core: it stands still until advanced.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is a controllable clock for the booking core: it stands still until advanced or set. It is
+// [testsupport.Clock], named here for the store tests that drive the suite's scenarios themselves.
+type Clock = testsupport.Clock
 
 // NewClock returns a clock standing at now.
-func NewClock(now time.Time) *Clock { return &Clock{now: now} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
+func NewClock(now time.Time) *Clock { return testsupport.NewClock(now) }
 
 // ctxFor returns a context that ends with the test, bounded so that a hanging store fails instead of hanging.
 func ctxFor(t testing.TB) context.Context {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 const testVersion = "v9.9.9-test"
@@ -140,16 +142,11 @@ func TestBinaryVersionAndHelp(t *testing.T) {
 // started is a running binary whose output is being collected.
 type started struct {
 	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
+	out  testsupport.LogBuffer // whole lines only
 	done chan error
 }
 
-func (s *started) output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.String()
-}
+func (s *started) output() string { return s.out.String() }
 
 func start(t *testing.T, dir string, env []string, args ...string) *started {
 	t.Helper()
@@ -165,9 +162,7 @@ func start(t *testing.T, dir string, env []string, args ...string) *started {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			s.mu.Lock()
-			s.out.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
+			_, _ = s.out.Write([]byte(sc.Text() + "\n"))
 		}
 	}()
 	go func() {

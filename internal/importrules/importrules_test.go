@@ -42,7 +42,7 @@ func allowed() map[string][]string {
 		"booking/bolt":      {"booking"},
 		"booking/memory":    {"booking"},
 		"booking/redis":     {"booking"},
-		"booking/storetest": {"booking", "internal/proccpu"},
+		"booking/storetest": {"booking", "internal/proccpu", "internal/testsupport"},
 		// Adapters over the core.
 		"booking/actionscenter":             with("booking", "httpauth"),
 		"booking/actionscenter/conformance": with("booking", "booking/actionscenter"),
@@ -50,6 +50,7 @@ func allowed() map[string][]string {
 		"booking/admin/web":                 infra(),
 		// Test support and tools.
 		"internal/importrules": {},
+		"internal/jsontest":    {},
 		"internal/proccpu":     {},
 		"internal/testsupport": {},
 	}
