@@ -11,6 +11,7 @@ import (
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/booking/storetest"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 var la = func() *time.Location {
@@ -34,7 +35,7 @@ type fixture struct {
 	t     *testing.T
 	ctx   context.Context
 	st    *memory.Store
-	clock *storetest.Clock
+	clock *testsupport.Clock
 	core  *booking.Core
 }
 
@@ -45,7 +46,7 @@ func newFixture(t *testing.T, now time.Time, inv *booking.Inventory) *fixture {
 		inv = storetest.TestInventory()
 	}
 	st := memory.New()
-	clock := storetest.NewClock(now)
+	clock := testsupport.NewClock(now)
 	n := 0
 	core, err := booking.NewService(booking.Config{Store: st, Inventory: inv, Now: clock.Now,
 		NewID: func() string { n++; return fmt.Sprintf("id%03d", n) }})

@@ -9,6 +9,7 @@ import (
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/booking/storetest"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // countingStore counts the reads the core makes, to hold the write path to its round trips.
@@ -69,7 +70,7 @@ func (s *countingStore) Commit(ctx context.Context, m *booking.Mutation) error {
 // read and the commit, answers with that booking; a hold another instance released is NOT_FOUND.
 func TestConfirmReads(t *testing.T) {
 	st := &countingStore{Store: memory.New(), reads: map[string]int{}}
-	clock := storetest.NewClock(monday)
+	clock := testsupport.NewClock(monday)
 	newCore := func() *booking.Core {
 		core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
 		if err != nil {
@@ -179,7 +180,7 @@ func TestConfirmReads(t *testing.T) {
 // gone, still gets the first outcome, not the current state.
 func TestReplayWithoutUpFrontRead(t *testing.T) {
 	st := &countingStore{Store: memory.New(), reads: map[string]int{}}
-	clock := storetest.NewClock(monday)
+	clock := testsupport.NewClock(monday)
 	core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,7 @@ func TestReplayWithoutUpFrontRead(t *testing.T) {
 func TestConfirmedBookingIsTheUsers(t *testing.T) {
 	ctx := context.Background()
 	core, err := booking.NewService(booking.Config{Store: memory.New(), Inventory: storetest.TestInventory(),
-		Now: storetest.NewClock(monday).Now})
+		Now: testsupport.NewClock(monday).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

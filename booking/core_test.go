@@ -12,6 +12,7 @@ import (
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/memory"
 	"github.com/reservations/reservations/booking/storetest"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 func TestCanTransition(t *testing.T) {
@@ -166,7 +167,7 @@ func TestOutOfRangeTimes(t *testing.T) {
 
 func TestInfrastructureFailuresAreNotRecorded(t *testing.T) {
 	st := &flakyStore{Store: memory.New(), fail: true}
-	clock := storetest.NewClock(monday)
+	clock := testsupport.NewClock(monday)
 	core, err := booking.NewService(booking.Config{Store: st, Inventory: storetest.TestInventory(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

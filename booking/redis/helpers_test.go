@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // testTimeout is generous: -race on two cores slows the client down.
@@ -27,10 +29,7 @@ func redisURL() string {
 // unreachable skips the test, or fails it under CI=true, when Redis cannot be used.
 func unreachable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	testsupport.SkipUnlessCI(t, fmt.Sprintf(format, args...))
 }
 
 // newClient connects to REDIS_URL with the options Open uses.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/internal/proccpu"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // benchInventory is one large restaurant so that capacity never limits the booking benchmark.
@@ -39,7 +40,7 @@ func BenchWith(b *testing.B, open func(b *testing.B) booking.Store, serverCPU fu
 }
 
 func benchConfirmed(b *testing.B, st booking.Store, serverCPU func() time.Duration) {
-	clock := NewClock(svcStart)
+	clock := testsupport.NewClock(svcStart)
 	svc, err := booking.NewService(booking.Config{Store: st, Inventory: benchInventory(), Now: clock.Now})
 	if err != nil {
 		b.Fatal(err)
@@ -87,7 +88,7 @@ func benchConfirmed(b *testing.B, st booking.Store, serverCPU func() time.Durati
 }
 
 func benchAvailability(b *testing.B, st booking.Store) {
-	clock := NewClock(svcStart)
+	clock := testsupport.NewClock(svcStart)
 	svc, err := booking.NewService(booking.Config{Store: st, Inventory: booking.SampleInventory(), Now: clock.Now})
 	if err != nil {
 		b.Fatal(err)

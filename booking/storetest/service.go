@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // SalonID is the id of the second merchant of the suite's inventory: a hair salon that confirms by hand.
@@ -72,12 +73,12 @@ type env struct {
 	t     *testing.T
 	ctx   context.Context
 	st    booking.Store
-	clock *Clock
+	clock *testsupport.Clock
 	svc   *booking.Core
 }
 
 func newEnv(t *testing.T, st booking.Store) *env {
-	clock := NewClock(svcStart)
+	clock := testsupport.NewClock(svcStart)
 	svc, err := booking.NewService(booking.Config{Store: st, Inventory: TestInventory(), Now: clock.Now})
 	must(t, err)
 	return &env{t: t, ctx: ctxFor(t), st: st, clock: clock, svc: svc}

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/reservations/reservations/booking"
-	"github.com/reservations/reservations/internal/testsupport"
 )
 
 // Run runs the conformance suite. open must return a fresh, empty store each time it is called; the caller
@@ -34,13 +33,6 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 	t.Run("Store", func(t *testing.T) { runStore(t, open) })
 	t.Run("Service", func(t *testing.T) { runService(t, open) })
 }
-
-// Clock is a controllable clock for the booking core: it stands still until advanced or set. It is
-// [testsupport.Clock], named here for the store tests that drive the suite's scenarios themselves.
-type Clock = testsupport.Clock
-
-// NewClock returns a clock standing at now.
-func NewClock(now time.Time) *Clock { return testsupport.NewClock(now) }
 
 // ctxFor returns a context that ends with the test, bounded so that a hanging store fails instead of hanging.
 func ctxFor(t testing.TB) context.Context {

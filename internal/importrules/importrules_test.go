@@ -50,7 +50,6 @@ func allowed() map[string][]string {
 		"booking/admin/web":                 infra(),
 		// Test support and tools.
 		"internal/importrules": {},
-		"internal/jsontest":    {},
 		"internal/proccpu":     {},
 		"internal/testsupport": {},
 	}

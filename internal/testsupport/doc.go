@@ -2,5 +2,5 @@
 // that concurrent goroutines may write to ([LogBuffer]), the "required under CI, skipped elsewhere" check
 // ([Require], [SkipUnlessCI]) and the lookup of a Chromium binary for browser tests ([FindChromium]).
 //
-// Only tests import it.
+// Only tests and the store conformance suite (booking/storetest) import it.
 package testsupport
