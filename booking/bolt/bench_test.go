@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,29 +94,4 @@ func BenchmarkAllocations31Days(b *testing.B) {
 			b.Fatalf("Allocations = %d, %v", len(all), err)
 		}
 	}
-}
-
-// BenchmarkDecodeAlloc compares decodeAlloc (parseAllocRecord, falling back to encoding/json) with encoding/json
-// alone on one stored allocation: BenchmarkAllocations31Days decodes 620 of them.
-func BenchmarkDecodeAlloc(b *testing.B) {
-	a := alloc("a1", 0, 90, 2)
-	v, err := encodeAlloc(&a)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("decodeAlloc", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := decodeAlloc("m1", "dinner", "a1", v); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("encoding-json", func(b *testing.B) {
-		for b.Loop() {
-			var r allocRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }
