@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/reservations/reservations/orders/orderv3"
 )
@@ -305,12 +309,30 @@ func decodeExtension(a Argument, dst any) error {
 	return nil
 }
 
-// decodeJSON decodes a request body, turning decoding errors into messages without Go type names.
+// decodeJSON decodes a webhook request body into dst (a pointer to a WebhookRequest or an AppRequest) with
+// [unmarshal], turning decoding errors into messages without Go type names.
 func decodeJSON(body []byte, dst any) error {
-	if err := json.Unmarshal(body, dst); err != nil {
+	if err := unmarshal(body, dst); err != nil {
 		return fmt.Errorf("%w: %s", ErrMalformedRequest, describeJSONError(err))
 	}
 	return nil
+}
+
+// unmarshal is the service's one fast decode path, for what every turn carries: the request body, the
+// conversation data and the user storage. Valid UTF-8 that encoding/json's json.Valid accepts is decoded with
+// github.com/goccy/go-json, which reads the same struct tags, json.Unmarshaler and RawMessage types as
+// encoding/json in about half the time (but skips unknown members without checking them, hence json.Valid, and
+// keeps invalid UTF-8 that encoding/json replaces with U+FFFD, hence utf8.Valid).
+// Decoding is a turn's largest single cost: with encoding/json alone, a start turn over HTTP is 0.77–0.83 times a
+// bare Gin JSON echo of the same body, below the 0.9 the service promises (BenchmarkStartTurnHTTP,
+// docs/benchmarks.md). When the fast decoder refuses, encoding/json decodes the data again, so every error is
+// encoding/json's; FuzzDecodeJSON and FuzzStorageParse hold the two decoders to the same results.
+func unmarshal(data []byte, dst any) error {
+	if utf8.Valid(data) && json.Valid(data) && gojson.UnmarshalNoEscape(data, dst) == nil {
+		return nil
+	}
+	reflect.ValueOf(dst).Elem().SetZero() // forget what the fast decoder filled in before it stopped
+	return json.Unmarshal(data, dst)
 }
 
 func describeJSONError(err error) string {

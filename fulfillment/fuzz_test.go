@@ -98,6 +98,36 @@ func FuzzActionsSDKRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzTurn(t, app, EnvelopeActionsSDK, body) })
 }
 
+// FuzzDecodeJSON holds the fast request decoder to encoding/json: whatever body decodeJSON accepts, encoding/json
+// accepts too and decodes to the same request, for both envelopes.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, name := range []string{
+		"03_requirements_check_result_request.dialogflow.json",
+		"04_requirements_check_result_request.actionssdk.json",
+		"08_decision_request.dialogflow.json",
+		"09_decision_request.actionssdk.json",
+		"testdata/console.dialogflow.json",
+	} {
+		f.Add(readFile(f, name))
+	}
+	for _, s := range []string{`{"queryResult":{"queryText":"\ud800"}}`, `{"QUERYRESULT":{}}`, `{"queryResult":{},"queryResult":null}`,
+		`{"inputs":[{"rawInputs":[{"query":"\u00e9"}]}],"user":{"locale":"en"}}`, `{"queryResult":{"parameters":{"n":1e400}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, fresh := range []func() any{func() any { return new(WebhookRequest) }, func() any { return new(AppRequest) }} {
+			fast, std := fresh(), fresh()
+			fastErr, stdErr := decodeJSON(body, fast), json.Unmarshal(body, std)
+			if fastErr == nil && stdErr != nil {
+				t.Fatalf("decodeJSON accepted %q, encoding/json: %v", body, stdErr)
+			}
+			if fastErr == nil && !reflect.DeepEqual(fast, std) {
+				t.Fatalf("decodeJSON and encoding/json differ on %q:\n%+v\n%+v", body, fast, std)
+			}
+		}
+	})
+}
+
 // FuzzStorageParse checks the conversation data and user storage parsers on any input: they accept exactly the
 // JSON objects (wrapped in {"data":…} for parseWrapped) and store every value compact.
 func FuzzStorageParse(f *testing.F) {

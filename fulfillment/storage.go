@@ -27,6 +27,10 @@ type Storage struct {
 	initial []byte
 	limit   int // maximum encoded size of {"data":…}; 0 for none
 	version int // counts changes, for the response cache
+	// enc is the canonical encoding at version encAt-1 (encAt 0: none yet): a response asks for it twice, once
+	// to see whether anything changed and once to write it.
+	enc   []byte
+	encAt int
 }
 
 // newStorage returns a storage of values (nil for none: the map is made by the first Set).
@@ -41,8 +45,17 @@ func (s *Storage) beforeChange() {
 	}
 }
 
-// encode returns the canonical encoding of the values: keys sorted, each value as stored (compact JSON).
+// encode returns the canonical encoding of the values: keys sorted, each value as stored (compact JSON). The
+// result is shared until the next change: do not modify it.
 func (s *Storage) encode() []byte {
+	if s.encAt != s.version+1 {
+		s.enc, s.encAt = s.canonical(), s.version+1
+	}
+	return s.enc
+}
+
+// canonical computes what encode returns.
+func (s *Storage) canonical() []byte {
 	b := make([]byte, 0, 64)
 	b = append(b, '{')
 	for i, k := range s.Keys() {
@@ -134,7 +147,8 @@ func (s *Storage) Set(key string, v any) error {
 	}
 	s.values[key] = raw
 	if s.limit > 0 {
-		if n := len(s.wrapped()); n > s.limit {
+		// Not s.wrapped(): the change is not counted yet, and encode's copy belongs to the version before it.
+		if n := len(`{"data":}`) + len(s.canonical()); n > s.limit {
 			if had {
 				s.values[key] = old
 			} else {
@@ -168,7 +182,7 @@ func (s *Storage) Clear() {
 // parseDataObject decodes a JSON object string into storage values. ok is false when raw is not a JSON object.
 func parseDataObject(raw string) (map[string]json.RawMessage, bool) {
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &m); err != nil || m == nil {
+	if err := unmarshal([]byte(raw), &m); err != nil || m == nil {
 		return nil, false
 	}
 	compactValues(m)
@@ -176,7 +190,7 @@ func parseDataObject(raw string) (map[string]json.RawMessage, bool) {
 }
 
 // compactValues stores the values compact, as Set does, so the canonical encoding does not depend on the
-// sender's spacing. The values are valid JSON (json.Unmarshal checked them).
+// sender's spacing. The values are valid JSON (unmarshal checked them).
 func compactValues(m map[string]json.RawMessage) {
 	var buf bytes.Buffer
 	for k, v := range m {
@@ -199,7 +213,7 @@ func parseWrapped(raw string) (map[string]json.RawMessage, bool) {
 	var w struct {
 		Data json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal([]byte(raw), &w); err != nil {
+	if err := unmarshal([]byte(raw), &w); err != nil {
 		return nil, false
 	}
 	if len(w.Data) == 0 || string(w.Data) == "null" {
