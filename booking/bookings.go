@@ -235,30 +235,44 @@ type CancelRequest struct {
 // BOOKING_ALREADY_CANCELLED, BOOKING_NOT_CANCELLABLE (FULFILLED, NO_SHOW, REJECTED),
 // OUTSIDE_CANCELLATION_WINDOW, IDEMPOTENCY_CONFLICT.
 func (s *Core) Cancel(ctx context.Context, r CancelRequest) (Booking, error) {
-	hash := keyedHash(r.IdempotencyKey, "Cancel", struct {
+	return s.change(ctx, r.BookingID, r.IdempotencyKey, r.hash(), r.ExpectVersion, func(b Booking, now time.Time) (*Mutation, *Booking, error) {
+		if err := s.cancellable(b, r.ByMerchant, now); err != nil {
+			return nil, nil, err
+		}
+		return statusMutation(b, StatusCancelled, r.Reason, now)
+	})
+}
+
+// hash is the request's idempotency fingerprint.
+func (r CancelRequest) hash() string {
+	return keyedHash(r.IdempotencyKey, "Cancel", struct {
 		BookingID     string
 		ByMerchant    bool
 		ExpectVersion int64
 		Reason        string
 	}{r.BookingID, r.ByMerchant, r.ExpectVersion, r.Reason})
-	return s.change(ctx, r.BookingID, r.IdempotencyKey, hash, r.ExpectVersion, func(b Booking, now time.Time) (*Mutation, *Booking, error) {
-		switch b.Status {
-		case StatusCancelled:
-			return nil, nil, Errorf(CodeBookingAlreadyCancelled, "the booking is already cancelled")
-		case StatusFulfilled, StatusNoShow, StatusRejected:
-			return nil, nil, Errorf(CodeBookingNotCancellable, "a %s booking cannot be cancelled", b.Status)
-		}
-		if !r.ByMerchant {
-			m, ok := s.inv.Merchant(b.MerchantID)
-			if !ok {
-				return nil, nil, &Error{Code: CodeNotFound, Field: "merchant_id", Message: fmt.Sprintf("unknown merchant %q", b.MerchantID)}
-			}
-			if deadline := b.Start.Add(-m.Policy.CancelBefore.D()); now.After(deadline) {
-				return nil, nil, Errorf(CodeOutsideCancellationWindow, "bookings can be cancelled until %s before they start", m.Policy.CancelBefore)
-			}
-		}
-		return statusMutation(b, StatusCancelled, r.Reason, now)
-	})
+}
+
+// cancellable reports why b cannot be cancelled at now, or nil: a cancelled, fulfilled, no-show or rejected
+// booking never can; outside the merchant's cancellation window only the merchant can.
+func (s *Core) cancellable(b Booking, byMerchant bool, now time.Time) error {
+	switch b.Status {
+	case StatusCancelled:
+		return Errorf(CodeBookingAlreadyCancelled, "the booking is already cancelled")
+	case StatusFulfilled, StatusNoShow, StatusRejected:
+		return Errorf(CodeBookingNotCancellable, "a %s booking cannot be cancelled", b.Status)
+	}
+	if byMerchant {
+		return nil
+	}
+	m, ok := s.inv.Merchant(b.MerchantID)
+	if !ok {
+		return &Error{Code: CodeNotFound, Field: "merchant_id", Message: fmt.Sprintf("unknown merchant %q", b.MerchantID)}
+	}
+	if deadline := b.Start.Add(-m.Policy.CancelBefore.D()); now.After(deadline) {
+		return Errorf(CodeOutsideCancellationWindow, "bookings can be cancelled until %s before they start", m.Policy.CancelBefore)
+	}
+	return nil
 }
 
 // StatusRequest is a staff member's status change.
@@ -280,13 +294,14 @@ func (s *Core) SetStatus(ctx context.Context, r StatusRequest) (Booking, error) 
 		ExpectVersion int64
 		Reason        string
 	}{r.BookingID, r.Status, r.ExpectVersion, r.Reason})
-	return s.change(ctx, r.BookingID, r.IdempotencyKey, hash, r.ExpectVersion, func(b Booking, now time.Time) (*Mutation, *Booking, error) {
+	allowed := func(b Booking, now time.Time) (*Mutation, *Booking, error) {
 		if !CanTransition(b.Status, r.Status) {
 			return nil, nil, &Error{Code: CodeIllegalTransition, Field: "status",
 				Message: fmt.Sprintf("cannot change a booking from %s to %s", b.Status, r.Status)}
 		}
 		return statusMutation(b, r.Status, r.Reason, now)
-	})
+	}
+	return s.change(ctx, r.BookingID, r.IdempotencyKey, hash, r.ExpectVersion, allowed)
 }
 
 // statusMutation moves b to status with its STATUS outbox entry, releasing its capacity when the status does.

@@ -319,20 +319,26 @@ func decodeJSON(body []byte, dst any) error {
 }
 
 // unmarshal is the service's one fast decode path, for what every turn carries: the request body, the
-// conversation data and the user storage. Valid UTF-8 that encoding/json's json.Valid accepts is decoded with
-// github.com/goccy/go-json, which reads the same struct tags, json.Unmarshaler and RawMessage types as
-// encoding/json in about half the time (but skips unknown members without checking them, hence json.Valid, and
-// keeps invalid UTF-8 that encoding/json replaces with U+FFFD, hence utf8.Valid).
+// conversation data and the user storage. What [fastDecodable] allows is decoded with github.com/goccy/go-json,
+// which reads the same struct tags, json.Unmarshaler and RawMessage types as encoding/json in about half the time.
 // Decoding is a turn's largest single cost: with encoding/json alone, a start turn over HTTP is 0.77–0.83 times a
 // bare Gin JSON echo of the same body, below the 0.9 the service promises (BenchmarkStartTurnHTTP,
 // docs/benchmarks.md). When the fast decoder refuses, encoding/json decodes the data again, so every error is
 // encoding/json's; FuzzDecodeJSON and FuzzStorageParse hold the two decoders to the same results.
 func unmarshal(data []byte, dst any) error {
-	if utf8.Valid(data) && json.Valid(data) && gojson.UnmarshalNoEscape(data, dst) == nil {
+	if fastDecodable(data) && gojson.UnmarshalNoEscape(data, dst) == nil {
 		return nil
 	}
 	reflect.ValueOf(dst).Elem().SetZero() // forget what the fast decoder filled in before it stopped
 	return json.Unmarshal(data, dst)
+}
+
+// fastDecodable reports whether goccy/go-json may decode data: valid UTF-8 (goccy keeps invalid bytes that
+// encoding/json replaces with U+FFFD), accepted by encoding/json's json.Valid (goccy skips the members it has no
+// field for without checking them), and without a \u escape (goccy's unescaping of a lone surrogate computes a
+// pointer outside the buffer, which the race detector's checkptr refuses; requests rarely carry \u escapes).
+func fastDecodable(data []byte) bool {
+	return !bytes.Contains(data, []byte(`\u`)) && utf8.Valid(data) && json.Valid(data)
 }
 
 func describeJSONError(err error) string {

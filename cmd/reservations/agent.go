@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,8 +25,8 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // agentCommand is runAgent with the environment injected, for tests.
 func agentCommand(_ context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newSubcommand("agent", "reservations agent -o agent.zip --webhook-url URL [--basic-auth user:pass] [--header 'Name: value']",
+		"Writes the Dialogflow ES agent as a zip to import in the Dialogflow console (Settings > Export and Import).", stderr)
 	envOr := func(name string) string {
 		v, _ := lookupEnv(name)
 		return v
@@ -39,35 +37,20 @@ func agentCommand(_ context.Context, args []string, lookupEnv func(string) (stri
 		"user:password Dialogflow sends as HTTP basic auth (env RESERVATIONS_WEBHOOK_BASIC_AUTH; default none)")
 	header := fs.String("header", envOr("RESERVATIONS_WEBHOOK_HEADER"),
 		"'Name: value' header Dialogflow sends on every call (env RESERVATIONS_WEBHOOK_HEADER; default none)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: reservations agent -o agent.zip --webhook-url URL [--basic-auth user:pass] [--header 'Name: value']")
-		fmt.Fprintln(stderr, "Writes the Dialogflow ES agent as a zip to import in the Dialogflow console (Settings > Export and Import).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "agent: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, done := fs.parse(args); done {
+		return code
 	}
 	if *out == "" {
-		fmt.Fprintln(stderr, "agent: -o: the output file is required (e.g. -o agent.zip)")
-		return 2
+		return fs.usage("-o: the output file is required (e.g. -o agent.zip)")
 	}
 	opts := intents.ExportOptions{WebhookURL: *webhookURL, Headers: map[string]string{}}
 	if *webhookURL == "" {
-		fmt.Fprintln(stderr, "agent: --webhook-url: required (e.g. https://example.com/fulfillment/dialogflow)")
-		return 2
+		return fs.usage("--webhook-url: required (e.g. https://example.com/fulfillment/dialogflow)")
 	}
 	if *basicAuth != "" {
 		user, pass, ok := strings.Cut(*basicAuth, ":")
 		if !ok || user == "" || pass == "" {
-			fmt.Fprintln(stderr, "agent: --basic-auth (RESERVATIONS_WEBHOOK_BASIC_AUTH): must be user:password with both parts non-empty")
-			return 2
+			return fs.usage("--basic-auth (RESERVATIONS_WEBHOOK_BASIC_AUTH): must be user:password with both parts non-empty")
 		}
 		opts.BasicUser, opts.BasicPassword = user, pass
 	}
@@ -75,19 +58,16 @@ func agentCommand(_ context.Context, args []string, lookupEnv func(string) (stri
 		name, value, ok := strings.Cut(*header, ":")
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t\r\n") {
-			fmt.Fprintln(stderr, "agent: --header (RESERVATIONS_WEBHOOK_HEADER): must be 'Name: value' with both parts non-empty")
-			return 2
+			return fs.usage("--header (RESERVATIONS_WEBHOOK_HEADER): must be 'Name: value' with both parts non-empty")
 		}
 		if opts.BasicUser != "" && strings.EqualFold(name, "Authorization") {
-			fmt.Fprintln(stderr, "agent: --header (RESERVATIONS_WEBHOOK_HEADER): an Authorization header conflicts with --basic-auth; give one of them")
-			return 2
+			return fs.usage("--header (RESERVATIONS_WEBHOOK_HEADER): an Authorization header conflicts with --basic-auth; give one of them")
 		}
 		opts.Headers[name] = value
 	}
 	var buf bytes.Buffer
 	if err := intents.WriteAgentZip(&buf, opts); err != nil {
-		fmt.Fprintf(stderr, "agent: --webhook-url: %v\n", err)
-		return 2
+		return fs.usage("--webhook-url: %v", err)
 	}
 	if *out == "-" {
 		if _, err := stdout.Write(buf.Bytes()); err != nil {

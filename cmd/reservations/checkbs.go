@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,8 +21,9 @@ import (
 // The credentials file holds one line "username:password", as for Google's test utility. The bookings it makes
 // (for a test user id) are cancelled before it exits.
 func runCheckBookingServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check-booking-server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newSubcommand("check-booking-server",
+		"reservations check-booking-server --url URL --credentials-file FILE --merchant ID --service ID [--slots N] [--party N] [--user-id ID]",
+		"Runs the Actions Center booking server conformance checks against URL and prints a PASS/FAIL line per check.", stderr)
 	baseURL := fs.String("url", "", "the booking server URL as configured in the Partner Portal (methods are at URL/v3/...); required")
 	credFile := fs.String("credentials-file", "", "file with one line username:password for HTTP basic auth; required")
 	merchant := fs.String("merchant", "", "merchant id to book with; required")
@@ -35,24 +34,10 @@ func runCheckBookingServer(ctx context.Context, args []string, stdout, stderr io
 	duration := fs.Duration("duration", 0, "slot duration to ask for, e.g. 90m (default: learned from the server's first booking)")
 	days := fs.Int("days", conformance.DefaultDays, "how many days from tomorrow to probe for bookable start times")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each HTTP request")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: reservations check-booking-server --url URL --credentials-file FILE --merchant ID --service ID [--slots N] [--party N] [--user-id ID]")
-		fmt.Fprintln(stderr, "Runs the Actions Center booking server conformance checks against URL and prints a PASS/FAIL line per check.")
-		fs.PrintDefaults()
+	if code, done := fs.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "check-booking-server: "+format+"\n", a...)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return usage("unexpected argument %q", fs.Arg(0))
-	}
+	usage := fs.usage
 	u, err := url.Parse(*baseURL)
 	switch {
 	case *baseURL == "":

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,8 +41,8 @@ func runFeeds(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // feedsCommand is runFeeds with the environment injected, for tests.
 func feedsCommand(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("feeds", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newSubcommand("feeds", "reservations feeds --out DIR [--inventory FILE] [--days 30] [--store SPEC]",
+		"Writes the Actions Center merchant, service and availability feeds as JSON.", stderr)
 	envOr := func(name, def string) string {
 		if v, ok := lookupEnv(name); ok && v != "" {
 			return v
@@ -55,24 +54,10 @@ func feedsCommand(ctx context.Context, args []string, lookupEnv func(string) (st
 	days := fs.Int("days", actionscenter.DefaultFeedDays, "days of availability from now")
 	storeSpec := fs.String("store", envOr("RESERVATIONS_STORE", defaultStore),
 		"store to read bookings from: bolt:PATH, redis://host:port/db, rediss://… or memory (env RESERVATIONS_STORE)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: reservations feeds --out DIR [--inventory FILE] [--days 30] [--store SPEC]")
-		fmt.Fprintln(stderr, "Writes the Actions Center merchant, service and availability feeds as JSON.")
-		fs.PrintDefaults()
+	if code, done := fs.parse(args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "feeds: "+format+"\n", a...)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return usage("unexpected argument %q", fs.Arg(0))
-	}
+	usage := fs.usage
 	if *out == "" {
 		return usage("--out is required (the directory to write the feeds to)")
 	}
