@@ -17,11 +17,14 @@ all: fmt-check test build
 
 ## run: serve --dev on the embedded store (data/reservations.db) with the sample merchant; PORT=9090 make run
 run:
-	@mkdir -p data
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/reservations serve --dev
+	@mkdir -p data bin
+	@echo "make run: building bin/reservations (a first build downloads and compiles the modules, a minute or two; each package is listed as it compiles)"
+	$(GO) build -v -ldflags "$(LDFLAGS)" -o bin/reservations ./cmd/reservations
+	./bin/reservations serve --dev
 
 ## test: go vet, then every test with the race detector
 test:
+	@echo "make test: go vet, then go test -race (a first run downloads and compiles the modules first)"
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 

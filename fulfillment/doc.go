@@ -20,7 +20,7 @@
 // an empty string and an absent one alike.
 //
 // Requests, conversation data and user storage are decoded by one helper, the package's only fast path: UTF-8
-// that encoding/json's json.Valid accepts is decoded with github.com/goccy/go-json (the same struct tags and
+// that encoding/json's json.Valid accepts, with no \u escape, is decoded with github.com/goccy/go-json (the same struct tags and
 // Unmarshaler types, in half the time: decoding is a turn's largest cost), anything else with encoding/json, whose
 // errors the 400s carry; a fuzz target holds the two to the same result. Responses are written by an
 // encoding/json Encoder (HTML-safe escaping, as json.Marshal writes) into a pooled buffer. The struct tags
