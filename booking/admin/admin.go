@@ -21,6 +21,12 @@
 // (INVALID_ARGUMENT), 503 when the store cannot be reached (UNAVAILABLE); one table (statuses) maps each core
 // failure to its status. A POST may carry an Idempotency-Key header: a retry with the same key returns the
 // first outcome.
+//
+// The API is safe to reach from a browser that holds the staff's credentials (see [API.ServeHTTP]): a
+// state-changing request from another origin is refused with 403 (PERMISSION_DENIED) by the standard library's
+// [http.CrossOriginProtection] (Sec-Fetch-Site, else Origin against Host), and a POST whose body is not
+// declared application/json is refused with 415 (UNSUPPORTED_MEDIA_TYPE), both before the body is read. No
+// answer carries a CORS header: no other origin is granted access.
 package admin
 
 import (
@@ -31,6 +37,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -60,6 +67,7 @@ type API struct {
 	deliveries Deliveries
 	log        *slog.Logger
 	mux        *http.ServeMux
+	handler    http.Handler // mux behind the cross-origin protection
 }
 
 // route is one route of the API: a method, a ServeMux path pattern and its handler.
@@ -72,13 +80,55 @@ type route struct {
 func New(core *booking.Core, deliveries Deliveries) *API {
 	a := &API{core: core, deliveries: deliveries, log: slog.Default(), mux: http.NewServeMux()}
 	for _, rt := range a.routes() {
-		a.mux.HandleFunc(rt.method+" "+rt.path, rt.h)
+		h := rt.h
+		if rt.method != http.MethodGet {
+			h = requireJSON(h)
+		}
+		a.mux.HandleFunc(rt.method+" "+rt.path, h)
 		a.mux.Handle(rt.path, methodNotAllowed(rt.method))
 	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, http.StatusNotFound, httperr.Reason(http.StatusNotFound), "not found")
 	})
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(a.crossOrigin))
+	a.handler = protect.Handler(a.mux)
 	return a
+}
+
+// CrossOriginMessage is the message of the 403 answer to a state-changing request from another origin.
+const CrossOriginMessage = "cross-origin request refused: the staff API takes changes only from its own origin"
+
+// crossOrigin answers a state-changing request that http.CrossOriginProtection found to come from another
+// origin (a page elsewhere driving the staff's browser): 403, nothing read nor changed.
+func (a *API) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	a.log.WarnContext(r.Context(), "admin API: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+		"secFetchSite", r.Header.Get("Sec-Fetch-Site"), "origin", r.Header.Get("Origin"))
+	httperr.Write(w, r, http.StatusForbidden, httperr.Reason(http.StatusForbidden), CrossOriginMessage)
+}
+
+// requireJSON refuses with 415 a request whose body is not declared application/json (parameters such as
+// charset allowed), before h reads it: a browser sends text/plain, form and multipart bodies to any origin
+// without asking it first, but never application/json. A request with neither a body nor a Content-Type reaches
+// h, which says the body is missing.
+func requireJSON(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ct := r.Header.Get("Content-Type")
+		if ct == "" && r.ContentLength == 0 && (r.Body == nil || r.Body == http.NoBody) {
+			h(w, r)
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			w.Header().Set("Accept", "application/json")
+			msg := "the request body must be application/json"
+			if ct != "" {
+				msg = fmt.Sprintf("Content-Type %q is not accepted: %s", ct, msg)
+			}
+			httperr.Write(w, r, http.StatusUnsupportedMediaType, httperr.Reason(http.StatusUnsupportedMediaType), msg)
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (a *API) routes() []route {
@@ -109,8 +159,11 @@ func (a *API) Patterns() []string {
 	return out
 }
 
-// ServeHTTP serves the API.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the API. A request other than GET, HEAD or OPTIONS from another origin is answered 403
+// before it is routed: one whose Sec-Fetch-Site is neither same-origin nor none, or, from a browser that sends
+// no Sec-Fetch-Site, whose Origin's host is not the request's Host. A request with neither header (an API
+// client such as curl) passes.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // WithLogger sets the logger for failures the API answers with 503 (booking ids and error codes only).
 func (a *API) WithLogger(l *slog.Logger) *API {
