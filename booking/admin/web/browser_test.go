@@ -45,6 +45,9 @@ type fixture struct {
 	la    *time.Location
 	now   time.Time
 
+	mu     sync.Mutex
+	writes []write // the POSTs the server answered, oldest first
+
 	ada, grace, alan, edsger, xss, katherine, dorothy booking.Booking
 }
 
@@ -134,7 +137,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 
-	f.srv = httptest.NewServer(f.engine())
+	f.srv = httptest.NewServer(f.recordWrites(f.engine()))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -151,6 +154,58 @@ func (f *fixture) engine() http.Handler {
 		panic(err)
 	}
 	return srv.Handler()
+}
+
+// write is a POST as the server received and answered it.
+type write struct {
+	path, secFetchSite, origin, contentType string
+	staff                                   bool // it carried the staff's valid credentials
+	status                                  int
+}
+
+// statusRecorder keeps the status an http.ResponseWriter was given.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// recordWrites records every POST h answers in f.writes.
+func (f *fixture) recordWrites(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		user, pass, _ := r.BasicAuth()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.writes = append(f.writes, write{path: r.URL.Path, secFetchSite: r.Header.Get("Sec-Fetch-Site"),
+			origin: r.Header.Get("Origin"), contentType: r.Header.Get("Content-Type"),
+			staff: user == staffUser && pass == staffPassword, status: rec.status})
+	})
+}
+
+// recorded returns the POSTs answered so far.
+func (f *fixture) recorded() []write {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.writes)
 }
 
 func (f *fixture) booking(t *testing.T, id string) booking.Booking {
@@ -703,6 +758,15 @@ func TestAdminPageInBrowser(t *testing.T) {
 		t.Errorf("stored Ada: %s v%d, want CONFIRMED v2", got.Status, got.Version)
 	}
 	b.waitText("#notice", "Reservation of Ada Lovelace at 10:00 AM confirmed.")
+	// The page's write is same-origin JSON, which the API's cross-origin and media type checks let through.
+	writes := f.recorded()
+	if len(writes) == 0 {
+		t.Fatal("the server saw no write from the page")
+	}
+	if w := writes[len(writes)-1]; w.path != "/admin/v1/bookings/"+f.ada.ID+"/status" || w.secFetchSite != "same-origin" ||
+		!strings.HasPrefix(w.contentType, "application/json") || !w.staff || w.status != http.StatusOK {
+		t.Errorf("the page's confirmation reached the server as %+v, want a same-origin application/json POST answered 200", w)
+	}
 	if r := b.rowOf(f.ada.ID); !reflect.DeepEqual(r.Actions, []string{"details", "fulfill", "noshow", "cancel", "reschedule"}) {
 		t.Errorf("Ada's actions after confirming: %v", r.Actions)
 	}
