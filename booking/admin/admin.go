@@ -16,11 +16,12 @@
 //
 //	{"error":{"code":409,"reason":"ILLEGAL_TRANSITION","message":"…","requestId":"…"}}
 //
-// 400 for malformed input (reason INVALID_ARGUMENT), 404 for an unknown booking or merchant (NOT_FOUND), 409 for
-// a business conflict (ILLEGAL_TRANSITION, VERSION_MISMATCH, SLOT_UNAVAILABLE, …), 413 for a body over 64 KiB
-// (INVALID_ARGUMENT), 503 when the store cannot be reached (UNAVAILABLE); one table (statuses) maps each core
-// failure to its status. A POST may carry an Idempotency-Key header: a retry with the same key returns the
-// first outcome.
+// 400 for malformed input (reason INVALID_ARGUMENT), 403 for a change from another origin (PERMISSION_DENIED),
+// 404 for an unknown booking or merchant (NOT_FOUND), 409 for a business conflict (ILLEGAL_TRANSITION,
+// VERSION_MISMATCH, SLOT_UNAVAILABLE, …), 413 for a body over 64 KiB (INVALID_ARGUMENT), 415 for a body not
+// declared application/json (UNSUPPORTED_MEDIA_TYPE), 503 when the store cannot be reached (UNAVAILABLE); one
+// table (statuses) maps each core failure to its status. A POST may carry an Idempotency-Key header: a retry
+// with the same key returns the first outcome.
 //
 // The API is safe to reach from a browser that holds the staff's credentials (see [API.ServeHTTP]): a
 // state-changing request from another origin is refused with 403 (PERMISSION_DENIED) by the standard library's

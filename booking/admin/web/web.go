@@ -13,7 +13,9 @@
 //	GET /admin/                the page (index.html)
 //	GET /admin/assets/{name}   app.js, app.css
 //
-// Other paths answer 404 and other methods 405, with the JSON error body of package httperr. Every answer carries a Content-Security-Policy that allows only this origin's scripts, styles and
+// Other paths answer 404 and other methods 405, with the JSON error body of package httperr: the page has no
+// state-changing route (the staff API in package admin refuses changes from other origins itself), and its
+// script calls the API same-origin with Content-Type: application/json. Every answer carries a Content-Security-Policy that allows only this origin's scripts, styles and
 // connections (no inline script), X-Content-Type-Options: nosniff, X-Frame-Options: DENY and
 // Referrer-Policy: no-referrer. The page links its assets with a ?v= content hash: such a request is cached
 // for a year (immutable); the page itself and unversioned asset requests are revalidated each time (ETag).
