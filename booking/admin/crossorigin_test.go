@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reservations/reservations/booking"
 	"github.com/reservations/reservations/booking/admin"
@@ -104,7 +105,7 @@ func newWrite(t *testing.T, base string, tc writeCase, b booking.Booking) *http.
 	if tc.reschedule {
 		path = "/admin/v1/bookings/" + b.ID + "/reschedule"
 		if tc.kind == bodyJSON {
-			body = []byte(`{"start":"` + at("19:30").Format("2006-01-02T15:04:05Z07:00") + `"}`)
+			body = []byte(`{"start":"` + at("19:30").Format(time.RFC3339) + `"}`)
 		}
 	}
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+path, bytes.NewReader(body))
