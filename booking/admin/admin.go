@@ -166,7 +166,8 @@ func (a *API) Patterns() []string {
 // client such as curl) passes.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
-// WithLogger sets the logger for failures the API answers with 503 (booking ids and error codes only).
+// WithLogger sets the logger for failures the API answers with 503 (booking ids and error codes only) and for
+// the cross-origin requests it refuses (method, path, Sec-Fetch-Site and Origin).
 func (a *API) WithLogger(l *slog.Logger) *API {
 	if l != nil {
 		a.log = l
