@@ -7,11 +7,12 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 60s
-# Packages whose Fuzz targets `make fuzz` runs (default: every package; each Fuzz* function is found with
-# `go test -list`). `make fuzz FUZZ_PKGS="./fulfillment ./booking/actionscenter"` runs the request parsers only.
-FUZZ_PKGS   ?= $(shell $(GO) list ./...)
+# Packages whose Fuzz targets `make fuzz` runs (default: every package with a `func Fuzz` in a test file; each
+# Fuzz* function is found with `go test -list`). `make fuzz FUZZ_PKGS="./fulfillment ./booking/actionscenter"`
+# runs the request parsers only.
+FUZZ_PKGS   ?= $(shell grep -rl --include='*_test.go' '^func Fuzz' . | grep -v -e '^./.git/' -e '/testdata/' | xargs -r -n1 dirname | sort -u)
 
-.PHONY: all run test bench fuzz lint build fmt fmt-check vet clean
+.PHONY: all run test bench fuzz fuzz-corpus lint build fmt fmt-check vet clean
 
 all: fmt-check test build
 
@@ -32,17 +33,24 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: each Fuzz target of FUZZ_PKGS for FUZZTIME (60s) in turn; packages that do not exist yet are skipped
+## fuzz: each Fuzz target of FUZZ_PKGS for FUZZTIME (60s) in turn, after its seed corpus (testdata/fuzz/FuzzXxx);
+## fails at the end, naming every target that failed
 fuzz:
-	@set -eu; \
+	@set -eu; failed=""; \
 	for pkg in $(FUZZ_PKGS); do \
-		targets=$$($(GO) test -list 'Fuzz.*' "$$pkg" | grep '^Fuzz' || true); \
+		list=$$($(GO) test -list 'Fuzz.*' "$$pkg"); \
+		targets=$$(printf '%s\n' "$$list" | grep '^Fuzz' || true); \
 		if [ -z "$$targets" ]; then continue; fi; \
 		for f in $$targets; do \
 			echo "fuzz: $$pkg $$f for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) "$$pkg" || failed="$$failed $$pkg:$$f"; \
 		done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+
+## fuzz-corpus: rewrite the seed corpora (testdata/fuzz/FuzzXxx in each package) from the fixtures
+fuzz-corpus:
+	$(GO) run ./testdata/fuzz/gen
 
 ## lint: go vet and staticcheck (pinned; downloaded into the module cache on first use)
 lint: vet
