@@ -28,14 +28,11 @@ func actionsCenterCorpora([]conversation) ([]corpus, error) {
 	}
 	// A CreateBooking of each slot the sample lookup asks about: the slots the server answers differently
 	// (free, tagged, off the interval, before opening, too large a party).
-	lookup, err := readObject(acDir + "batch_availability_lookup_request.json")
+	objs, err := readObjects(acDir+"batch_availability_lookup_request.json", acDir+"create_booking_request.json")
 	if err != nil {
 		return nil, err
 	}
-	create, err := readObject(acDir + "create_booking_request.json")
-	if err != nil {
-		return nil, err
-	}
+	lookup, create := objs[0], objs[1]
 	slots, _ := lookup["slot_time"].([]any)
 	for i, s := range slots {
 		st, _ := s.(map[string]any)

@@ -146,14 +146,11 @@ func fulfillmentCorpora(convs []conversation) ([]corpus, error) {
 	if err != nil {
 		return nil, err
 	}
-	dfTmpl, err := readObject(fulfillmentDir + "console.dialogflow.json")
+	tmpls, err := readObjects(fulfillmentDir+"console.dialogflow.json", seedDir+"04_requirements_check_result_request.actionssdk.json")
 	if err != nil {
 		return nil, err
 	}
-	asdkTmpl, err := readObject(seedDir + "04_requirements_check_result_request.actionssdk.json")
-	if err != nil {
-		return nil, err
-	}
+	dfTmpl, asdkTmpl := tmpls[0], tmpls[1]
 	decode := slices.Concat(df[:2], asdk[:2], df[3:])
 	for i, c := range convs {
 		n, t := c.middle()

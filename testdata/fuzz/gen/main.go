@@ -189,6 +189,19 @@ func readObject(path string) (map[string]any, error) {
 	return v, nil
 }
 
+// readObjects reads JSON fixtures as generic objects, in order.
+func readObjects(paths ...string) ([]map[string]any, error) {
+	out := make([]map[string]any, 0, len(paths))
+	for _, p := range paths {
+		v, err := readObject(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // fileSeeds makes one []byte seed of each fixture file (compacted), named by its base name without .json.
 func fileSeeds(paths ...string) ([]seed, error) {
 	var out []seed
