@@ -84,8 +84,8 @@ func (c *cluster) all() []*proc {
 	return append(append([]*proc{c.redis}, c.servers...), c.workers...)
 }
 
-// startCluster starts Redis, the fake Orders API (a third of its calls answer 503), three servers without
-// workers and two workers.
+// startCluster starts Redis, the fake Orders API (a third of its calls answer 503, each after 100 ms, so that
+// a worker killed under load often has a call in flight), three servers without workers and two workers.
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
 	dir := t.TempDir()
@@ -98,7 +98,7 @@ func startCluster(t *testing.T) *cluster {
 	c.redisURL = "redis://" + c.redisAddr + "/0"
 
 	c.orders = orderstest.NewTB(t, orderstest.Config{Seed: uint64(time.Now().UnixNano()),
-		Faults: orderstest.Faults{P503: 1.0 / 3}})
+		Faults: orderstest.Faults{P503: 1.0 / 3}, Latency: 100 * time.Millisecond})
 	key := filepath.Join(dir, "service-account.json")
 	inv := filepath.Join(dir, "inventory.json")
 	var hours string
