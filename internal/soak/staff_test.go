@@ -112,6 +112,7 @@ type staffLoad struct {
 
 	mu       sync.Mutex
 	ids      []string
+	seeds    int // Assistant bookings begun (each gets its own user)
 	acked    map[string][]change
 	failed   []string // changes answered with an error (not a fault)
 	requests int
@@ -122,52 +123,63 @@ func newStaffLoad(bases []string, redisURL, inventory string, day time.Time) *st
 		acked: map[string][]change{}}
 }
 
-// seed makes n Assistant bookings the way the conversation does (a hold, then its confirmation with the
-// Google order id), through the booking core on the same Redis the servers use.
-func (s *staffLoad) seed(t *testing.T, n int) {
-	t.Helper()
+// seed makes one Assistant booking the way the conversation does (a hold, then its confirmation with the
+// Google order id), through the booking core on the same Redis the servers use; while Redis is down it tries
+// again until end.
+func (s *staffLoad) seed(ctx context.Context, core *booking.Core, end time.Time) (string, bool) {
+	s.mu.Lock()
+	i := s.seeds
+	s.seeds++
+	s.mu.Unlock()
+	start := s.day.Add(8*time.Hour + time.Duration(i%20)*30*time.Minute)
+	user := fmt.Sprintf("assistant-user-%d", i)
+	for time.Now().Before(end) {
+		h, err := core.PlaceHold(ctx, booking.HoldRequest{MerchantID: salon, Start: start, PartySize: 1, UserID: user,
+			IdempotencyKey: "soak-hold-" + user})
+		if err == nil {
+			var b booking.Booking
+			b, err = core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: salon, HoldID: h.ID,
+				Customer: booking.Customer{Name: "Assistant Guest", UserID: user}, Source: booking.SourceAssistant,
+				GoogleOrderID: fmt.Sprintf("GO-soak-%d", i), IdempotencyKey: "soak-confirm-" + user})
+			if err == nil {
+				s.mu.Lock()
+				s.ids = append(s.ids, b.ID)
+				s.mu.Unlock()
+				return b.ID, true
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return "", false
+}
+
+// run has four staff members, until end, each take a new Assistant booking and work it through.
+func (s *staffLoad) run(t *testing.T, end time.Time) {
 	ctx := context.Background()
 	inv, err := booking.LoadInventoryFile(s.inventory)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	st, err := redis.Open(ctx, s.redisURL, redis.Options{})
 	if err != nil {
-		t.Fatalf("open the store: %v", err)
+		t.Errorf("open the store: %v", err)
+		return
 	}
 	defer st.Close()
 	core, err := booking.NewService(booking.Config{Store: st, Inventory: inv})
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
-	for i := range n {
-		start := s.day.Add(8*time.Hour + time.Duration(i%20)*30*time.Minute)
-		user := fmt.Sprintf("assistant-user-%d", i)
-		h, err := core.PlaceHold(ctx, booking.HoldRequest{MerchantID: salon, Start: start, PartySize: 1, UserID: user,
-			IdempotencyKey: "soak-hold-" + user})
-		if err != nil {
-			t.Fatalf("hold %d: %v", i, err)
-		}
-		b, err := core.ConfirmHold(ctx, booking.ConfirmRequest{MerchantID: salon, HoldID: h.ID,
-			Customer: booking.Customer{Name: "Assistant Guest", UserID: user}, Source: booking.SourceAssistant,
-			GoogleOrderID: fmt.Sprintf("GO-soak-%d", i), IdempotencyKey: "soak-confirm-" + user})
-		if err != nil {
-			t.Fatalf("confirm %d: %v", i, err)
-		}
-		s.ids = append(s.ids, b.ID)
-	}
-}
-
-// run seeds the Assistant bookings, then four staff members work through them until end.
-func (s *staffLoad) run(t *testing.T, end time.Time) {
-	n := max(10, int(time.Until(end).Seconds()))
-	s.seed(t, n)
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
-			for i := w; i < len(s.ids) && time.Now().Before(end); i += 4 {
-				s.work(rng, s.ids[i], end)
+			for time.Now().Before(end) {
+				if id, ok := s.seed(ctx, core, end); ok {
+					s.work(rng, id, end)
+				}
 			}
 		})
 	}
@@ -197,7 +209,11 @@ func (s *staffLoad) work(rng *rand.Rand, id string, end time.Time) {
 		}
 		st.body["version"] = version
 		var b adminBooking
-		err := s.a.do(http.MethodPost, "/admin/v1/bookings/"+id+"/"+st.path, fmt.Sprintf("soak-%s-%d", id, i), st.body, &b)
+		err := errNoAnswer
+		// No answer (servers or Redis down): the same call again, with the same key, for a while.
+		for tries := 0; errors.Is(err, errNoAnswer) && tries < 10; tries++ {
+			err = s.a.do(http.MethodPost, "/admin/v1/bookings/"+id+"/"+st.path, fmt.Sprintf("soak-%s-%d", id, i), st.body, &b)
+		}
 		s.mu.Lock()
 		s.requests++
 		if err != nil {
