@@ -12,7 +12,13 @@ FUZZTIME    ?= 60s
 # runs the request parsers only.
 FUZZ_PKGS   ?= $(shell grep -rl --include='*_test.go' '^func Fuzz' . | grep -v -e '^./.git/' -e '/testdata/' | xargs -r -n1 dirname | sort -u)
 
-.PHONY: all run test bench fuzz fuzz-corpus lint build fmt fmt-check vet clean
+# The fault soak (internal/soak, docs/reliability.md): how long its load runs; SOAK_QUICK=1 kills the workers and
+# Redis only before the Orders API deliveries start (the CI form: a short drain).
+SOAK_DURATION ?= 60s
+SOAK_QUICK    ?=
+SOAK_TIMEOUT  ?= 2h
+
+.PHONY: all run test bench fuzz fuzz-corpus lint build fmt fmt-check vet clean soak
 
 all: fmt-check test build
 
@@ -28,6 +34,11 @@ test:
 	@echo "make test: go vet, then go test -race (a first run downloads and compiles the modules first)"
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+## soak: the fault soak for SOAK_DURATION (60s): 3 servers, 2 workers, Redis (AOF fsync always) and a fake
+## Orders API failing a third of its calls, with SIGKILLs under load; needs redis-server. SOAK_DURATION=10m make soak
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_QUICK=$(SOAK_QUICK) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout $(SOAK_TIMEOUT) ./internal/soak
 
 ## bench: every benchmark, no tests
 bench:

@@ -51,6 +51,7 @@ func allowed() map[string][]string {
 		// Test support and tools.
 		"internal/importrules": {},
 		"internal/proccpu":     {},
+		"internal/soak":        {}, // its test runs the binary, Redis and orders/orderstest
 		"internal/testsupport": {},
 	}
 }
