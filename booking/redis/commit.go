@@ -169,6 +169,7 @@ func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []strin
 		// WAIT must run on the connection that ran the script: a pipeline on the master of the merchant's slot.
 		node, err := cc.MasterForKey(ctx, keys[0])
 		if err != nil {
+			cc.ReloadState(ctx)
 			return nil, 0, fmt.Errorf("find the master of %s: %w", keys[0], err)
 		}
 		res, acked, err := s.runScript(ctx, node, s.sc.commit, keys, args)
@@ -234,6 +235,9 @@ func (s *Store) writeRegistry(ctx context.Context, ops []regOp) error {
 			queue(pipe, op)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
+			if ok {
+				cc.ReloadState(ctx) // a node failed or moved: the next commit asks the cluster again
+			}
 			return fmt.Errorf("write registry: %w", err)
 		}
 		return nil
@@ -242,6 +246,7 @@ func (s *Store) writeRegistry(ctx context.Context, ops []regOp) error {
 	for _, op := range ops {
 		node, err := cc.MasterForKey(ctx, op.key)
 		if err != nil {
+			cc.ReloadState(ctx)
 			return fmt.Errorf("write registry: find the master of %s: %w", op.key, err)
 		}
 		byNode[node] = append(byNode[node], op)
