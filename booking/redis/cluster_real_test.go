@@ -232,3 +232,26 @@ func (rc *realCluster) restart(t *testing.T, port int) {
 	rc.startNode(t, server, port)
 	rc.waitHealthy(t)
 }
+
+// BenchmarkClusterStore runs the shared store benchmarks against a real 3+3 cluster through a ClusterClient,
+// without and with wait_replicas=1; server-cpu-µs/booking sums the six nodes.
+func BenchmarkClusterStore(b *testing.B) {
+	rc := startCluster(b)
+	cpu := func() time.Duration {
+		var total time.Duration
+		for p := range rc.procs {
+			c := rc.node(p)
+			total += serverCPU(b, c)
+			_ = c.Close()
+		}
+		return total
+	}
+	for _, wait := range []int{0, 1} {
+		b.Run("wait_replicas="+strconv.Itoa(wait), func(b *testing.B) {
+			c := rc.client(b)
+			storetest.BenchWith(b, func(b *testing.B) booking.Store {
+				return New(c, Options{Prefix: randomPrefix(b), Timeout: testTimeout, WaitReplicas: wait})
+			}, cpu)
+		})
+	}
+}
