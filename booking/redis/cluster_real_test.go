@@ -1,14 +1,15 @@
 package redis
 
 import (
-	"context"
 	"errors"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/booking/redis/redistest"
 	"github.com/reservations/reservations/booking/storetest"
 	"github.com/reservations/reservations/internal/testsupport"
 )
@@ -18,33 +19,33 @@ import (
 // outbox claims from two stores on two clients), and last the failover of the master holding a merchant's slot.
 // The cluster's keys are not cleaned up: the cluster goes with the test.
 func TestRealCluster(t *testing.T) {
-	rc := startCluster(t)
+	rc := redistest.StartCluster(t)
 	t.Run("Conformance", func(t *testing.T) {
-		c := rc.client(t)
+		c := clusterClient(t, rc)
 		storetest.Run(t, func(t *testing.T) booking.Store {
 			return New(c, Options{Prefix: randomPrefix(t), Timeout: testTimeout})
 		})
 	})
 	t.Run("ConformanceWaitReplicas", func(t *testing.T) {
-		c := rc.client(t)
+		c := clusterClient(t, rc)
 		storetest.Run(t, func(t *testing.T) booking.Store {
 			return New(c, Options{Prefix: randomPrefix(t), Timeout: testTimeout, WaitReplicas: 1})
 		})
 	})
 	t.Run("ConcurrentClaimsTwoInstances", func(t *testing.T) {
 		prefix := randomPrefix(t)
-		concurrentClaims(t, New(rc.client(t), Options{Prefix: prefix, Timeout: testTimeout}),
-			New(rc.client(t), Options{Prefix: prefix, Timeout: testTimeout, WaitReplicas: 1}))
+		concurrentClaims(t, New(clusterClient(t, rc), Options{Prefix: prefix, Timeout: testTimeout}),
+			New(clusterClient(t, rc), Options{Prefix: prefix, Timeout: testTimeout, WaitReplicas: 1}))
 	})
 	t.Run("TwoStoresClaim", func(t *testing.T) {
 		prefix := randomPrefix(t)
-		twoStoresClaim(t, New(rc.client(t), Options{Prefix: prefix, Timeout: testTimeout}),
-			New(rc.client(t), Options{Prefix: prefix, Timeout: testTimeout}))
+		twoStoresClaim(t, New(clusterClient(t, rc), Options{Prefix: prefix, Timeout: testTimeout}),
+			New(clusterClient(t, rc), Options{Prefix: prefix, Timeout: testTimeout}))
 	})
 	t.Run("NotEnoughReplicas", func(t *testing.T) {
 		// Three replicas cannot acknowledge on a cluster with one per master.
 		ctx := tctx(t)
-		s := New(rc.client(t), Options{Prefix: randomPrefix(t), Timeout: testTimeout, WaitReplicas: 3, WaitTimeout: 50 * time.Millisecond})
+		s := New(clusterClient(t, rc), Options{Prefix: randomPrefix(t), Timeout: testTimeout, WaitReplicas: 3, WaitTimeout: 50 * time.Millisecond})
 		b := newBooking("b1", "bistro", "", t0.Add(48*time.Hour), 2)
 		m := &booking.Mutation{MerchantID: "bistro", Now: t0, Booking: b, Claim: claimFor(b, 40)}
 		// A new booking's pointer is written (and waited for) before the commit script: refused there, nothing
@@ -74,11 +75,11 @@ func TestRealCluster(t *testing.T) {
 // promoted a store without wait_replicas writes again, one with wait_replicas=1 refuses to confirm (the new master
 // has no replica) until the killed node is back as the new master's replica; every acknowledged booking is
 // still there, read through a new client.
-func testFailover(t *testing.T, rc *realCluster) {
+func testFailover(t *testing.T, rc *redistest.Cluster) {
 	ctx := tctx(t)
 	prefix := randomPrefix(t)
 	open := func(extra string) *booking.Core {
-		s, err := Open(ctx, rc.url(extra), Options{Prefix: prefix, Timeout: testTimeout})
+		s, err := Open(ctx, rc.URL(extra), Options{Prefix: prefix, Timeout: testTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,18 +102,18 @@ func testFailover(t *testing.T, rc *realCluster) {
 	}
 
 	tagKey := "{" + prefix + ":m:" + booking.SampleMerchantID + "}:bj"
-	master := rc.masterOf(t, rc.ports[0], tagKey)
-	rc.kill(t, master)
+	master := rc.MasterOf(t, rc.Ports[0], tagKey)
+	rc.Kill(t, master)
 	err := book(waiting, 100)
 	if err == nil || booking.CodeOf(err) != "" {
 		t.Fatalf("booking while the merchant's master is down: %v, want an infrastructure error", err)
 	}
-	other := rc.ports[0]
+	other := rc.Ports[0]
 	if other == master {
-		other = rc.ports[1]
+		other = rc.Ports[1]
 	}
-	waitFor(t, 20*time.Second, "the replica's promotion", func() bool {
-		p := slotOwnerOrZero(rc, other, tagKey)
+	redistest.WaitFor(t, 20*time.Second, "the replica's promotion", func() bool {
+		p := rc.SlotOwnerOf(other, tagKey)
 		return p != 0 && p != master
 	})
 	retryUntil(t, "a write without wait_replicas after the promotion", func() error { return book(plain, 200) })
@@ -130,10 +131,10 @@ func testFailover(t *testing.T, rc *realCluster) {
 		}
 		return err
 	})
-	rc.restart(t, master) // it rejoins as the replica of the promoted node
+	rc.Restart(t, master) // it rejoins as the replica of the promoted node
 	retryUntil(t, "a write with wait_replicas=1 once a replica is back", func() error { return book(waiting, 400) })
 
-	s2, err := Open(ctx, rc.url(""), Options{Prefix: prefix, Timeout: testTimeout})
+	s2, err := Open(ctx, rc.URL(""), Options{Prefix: prefix, Timeout: testTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +147,18 @@ func testFailover(t *testing.T, rc *realCluster) {
 	if len(acked) != 12 {
 		t.Fatalf("%d acknowledged bookings, want 12", len(acked))
 	}
+}
+
+// clusterClient is a ClusterClient on rc with the options Open uses, closed at cleanup.
+func clusterClient(tb testing.TB, rc *redistest.Cluster) *goredis.ClusterClient {
+	tb.Helper()
+	u, err := ParseURL(rc.URL(""))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := u.NewClient(testTimeout).(*goredis.ClusterClient)
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
 }
 
 // wantReplicationError checks that err is a *ReplicationError of acked out of more, and no business error.
@@ -184,23 +197,6 @@ func failoverBooking(i int) booking.CreateRequest {
 		Customer: booking.Customer{Name: "Guest " + user, UserID: user}, Source: booking.SourceAdmin}
 }
 
-// slotOwnerOrZero is masterOf without failing: 0 while no connected master serves the key's slot.
-func slotOwnerOrZero(rc *realCluster, from int, key string) int {
-	c := rc.node(from)
-	defer func() { _ = c.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	slot, err := c.ClusterKeySlot(ctx, key).Result()
-	if err != nil {
-		return 0
-	}
-	nodes, err := c.ClusterNodes(ctx).Result()
-	if err != nil {
-		return 0
-	}
-	return slotOwner(nodes, slot)
-}
-
 // retryUntil calls f every 100 ms until it succeeds, failing after 15 s; each failure must be an
 // infrastructure error.
 func retryUntil(t *testing.T, what string, f func() error) {
@@ -221,26 +217,14 @@ func retryUntil(t *testing.T, what string, f func() error) {
 	}
 }
 
-// restart starts the node on port again on its directory (its nodes.conf makes it rejoin the cluster) and
-// waits until the cluster is healthy.
-func (rc *realCluster) restart(t *testing.T, port int) {
-	t.Helper()
-	server, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc.startNode(t, server, port)
-	rc.waitHealthy(t)
-}
-
 // BenchmarkClusterStore runs the shared store benchmarks against a real 3+3 cluster through a ClusterClient,
 // without and with wait_replicas=1; server-cpu-µs/booking sums the six nodes.
 func BenchmarkClusterStore(b *testing.B) {
-	rc := startCluster(b)
+	rc := redistest.StartCluster(b)
 	cpu := func() time.Duration {
 		var total time.Duration
-		for p := range rc.procs {
-			c := rc.node(p)
+		for _, p := range rc.Running() {
+			c := rc.Node(p)
 			total += serverCPU(b, c)
 			_ = c.Close()
 		}
@@ -248,7 +232,7 @@ func BenchmarkClusterStore(b *testing.B) {
 	}
 	for _, wait := range []int{0, 1} {
 		b.Run("wait_replicas="+strconv.Itoa(wait), func(b *testing.B) {
-			c := rc.client(b)
+			c := clusterClient(b, rc)
 			storetest.BenchWith(b, func(b *testing.B) booking.Store {
 				return New(c, Options{Prefix: randomPrefix(b), Timeout: testTimeout, WaitReplicas: wait})
 			}, cpu)

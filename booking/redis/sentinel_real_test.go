@@ -2,13 +2,13 @@ package redis
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/booking/redis/redistest"
 )
 
 // TestSentinelWaitReplicas starts a master, its replica and a sentinel, opens the store with
@@ -16,31 +16,19 @@ import (
 // shows that commits are confirmed while the replica acknowledges and refused with a ReplicationError (no
 // business code) once it is gone.
 func TestSentinelWaitReplicas(t *testing.T) {
-	server, err := exec.LookPath("redis-server")
-	if err != nil {
-		unreachable(t, "needs redis-server on PATH")
-	}
-	rc := &realCluster{dir: t.TempDir(), procs: map[int]*exec.Cmd{}}
-	t.Cleanup(rc.stop)
-	ports := clusterPorts(t, 3)
+	rc := redistest.NewServers(t)
+	ports := redistest.FreePorts(t, 3)
 	master, replica, sentinel := ports[0], ports[1], ports[2]
-	start := func(port int, args ...string) {
-		cmd := exec.Command(server, append(args, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-			"--dir", rc.dir, "--logfile", filepath.Join(rc.dir, strconv.Itoa(port)+".log"))...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		rc.procs[port] = cmd
-	}
+	start := func(port int, args ...string) { rc.Start(t, port, args...) }
 	start(master)
 	start(replica, "--replicaof", "127.0.0.1", strconv.Itoa(master))
-	conf := filepath.Join(rc.dir, "sentinel.conf")
+	conf := filepath.Join(rc.Dir(), "sentinel.conf")
 	if err := os.WriteFile(conf, []byte("sentinel monitor main 127.0.0.1 "+strconv.Itoa(master)+" 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	start(sentinel, conf, "--sentinel")
-	waitFor(t, 10*time.Second, "the replica in sync", func() bool {
-		return rc.info(replica, false, "master_link_status") == "up"
+	redistest.WaitFor(t, 10*time.Second, "the replica in sync", func() bool {
+		return rc.Info(replica, false, "master_link_status") == "up"
 	})
 	ctx := tctx(t)
 	urls := map[string]string{
@@ -50,7 +38,8 @@ func TestSentinelWaitReplicas(t *testing.T) {
 	stores := map[string]*Store{}
 	for name, u := range urls {
 		var s *Store
-		waitFor(t, 10*time.Second, "the store opens through "+name, func() bool {
+		redistest.WaitFor(t, 10*time.Second, "the store opens through "+name, func() bool {
+			var err error
 			s, err = Open(ctx, u, Options{Prefix: randomPrefix(t), Timeout: testTimeout})
 			return err == nil
 		})
@@ -63,7 +52,7 @@ func TestSentinelWaitReplicas(t *testing.T) {
 			t.Fatalf("%s: commit with the replica up: %v", name, err)
 		}
 	}
-	rc.kill(t, replica)
+	rc.Kill(t, replica)
 	for name, s := range stores {
 		s.waitTimeout = 100 * time.Millisecond
 		b := newBooking("c-"+name, "bistro", "u2", t0.Add(48*time.Hour), 2)
