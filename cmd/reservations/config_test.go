@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/booking/redis/redistest"
 )
 
 // env returns a getenv func over a map, as os.LookupEnv.
@@ -379,5 +382,40 @@ func TestAppEngineRunsServeWithoutArguments(t *testing.T) {
 	code := realMain(context.Background(), nil, env("GAE_ENV", "standard"), &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "reservations serve: no webhook credentials") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestOpenStoreOnRealCluster opens RESERVATIONS_STORE=redis-cluster://…&wait_replicas=1 on a real 3+3 Redis Cluster
+// the way the commands do (parseConfig, then openStore) and books through the core on it.
+func TestOpenStoreOnRealCluster(t *testing.T) {
+	rc := redistest.StartCluster(t)
+	cfg, err := parseConfig(cmdWorker, nil, env("RESERVATIONS_STORE", rc.URL("wait_replicas=1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	svc, err := booking.NewService(booking.Config{Store: st, Inventory: booking.SampleInventory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now().Add(48 * time.Hour)
+	slots, err := svc.Availability(ctx, booking.AvailabilityQuery{MerchantID: booking.SampleMerchantID, ServiceID: "dinner",
+		PartySize: 2, From: from, To: from.Add(7 * 24 * time.Hour)})
+	if err != nil || len(slots) == 0 {
+		t.Fatalf("availability on the cluster: %d slots, %v", len(slots), err)
+	}
+	b, err := svc.CreateBooking(ctx, booking.CreateRequest{MerchantID: booking.SampleMerchantID, ServiceID: "dinner",
+		Start: slots[0].Start, PartySize: 2, Customer: booking.Customer{Name: "Ada", UserID: "u1"}, Source: booking.SourceAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Booking(ctx, b.ID); err != nil || got.ID != b.ID {
+		t.Fatalf("booking read back from the cluster: %+v %v", got, err)
 	}
 }
