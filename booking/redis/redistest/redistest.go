@@ -211,17 +211,18 @@ func (rc *Servers) Info(port int, clusterInfo bool, field string) string {
 }
 
 // WaitHealthy waits until every running node says cluster_state:ok and knows every node, and every master has
-// a replica in sync (so that WAIT 1 can be answered).
+// a replica that acknowledges its writes (a write followed by WAIT 1 answers 1: just after the cluster is made,
+// a replica online for INFO may not acknowledge yet).
 func (rc *Cluster) WaitHealthy(tb testing.TB) {
 	tb.Helper()
-	WaitFor(tb, 30*time.Second, "cluster_state:ok on every node, replicas in sync", func() bool {
+	WaitFor(tb, 30*time.Second, "cluster_state:ok on every node, every master's writes acknowledged by its replica", func() bool {
 		masters := 0
 		for p := range rc.procs {
 			if rc.Info(p, true, "cluster_state") != "ok" || rc.Info(p, true, "cluster_known_nodes") != strconv.Itoa(clusterNodes) {
 				return false
 			}
 			if rc.Info(p, false, "role") == "master" {
-				if !strings.Contains(rc.Info(p, false, "slave0"), "state=online") {
+				if !rc.acknowledged(p) {
 					return false
 				}
 				masters++
@@ -229,6 +230,30 @@ func (rc *Cluster) WaitHealthy(tb testing.TB) {
 		}
 		return masters == 3
 	})
+}
+
+// acknowledged reports whether a write to the master on port is acknowledged by one replica within 100 ms.
+func (rc *Cluster) acknowledged(port int) bool {
+	key := ""
+	for i := range 1000 {
+		if k := "{redistest-" + strconv.Itoa(i) + "}"; rc.SlotOwnerOf(port, k) == port {
+			key = k
+			break
+		}
+	}
+	if key == "" {
+		return false
+	}
+	c := rc.Node(port)
+	defer func() { _ = c.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	pipe := c.Pipeline()
+	pipe.Set(ctx, key, "1", time.Minute)
+	n := goredis.NewIntCmd(ctx, "wait", 1, 100)
+	_ = pipe.Process(ctx, n)
+	_, _ = pipe.Exec(ctx)
+	return n.Val() == 1
 }
 
 // MasterOf returns the port of the master serving key's slot (CLUSTER KEYSLOT, then CLUSTER NODES), as seen
