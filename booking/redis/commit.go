@@ -97,7 +97,7 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.runCommit(ctx, m, keys, args)
+	res, acked, err := s.runCommit(ctx, m, keys, args)
 	if err != nil {
 		return fmt.Errorf("booking/redis: commit: %w", err)
 	}
@@ -110,6 +110,9 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 		s.rememberMerchant(m.MerchantID)
 		if m.Booking != nil {
 			s.ptrs.put("b:"+m.Booking.ID, m.MerchantID)
+		}
+		if s.wait > 0 && acked < int64(s.wait) {
+			return fmt.Errorf("booking/redis: commit: %w", &ReplicationError{Want: int64(s.wait), Acked: acked, Timeout: s.waitTimeout})
 		}
 		return nil
 	case "REPLAY":
@@ -138,11 +141,12 @@ func (s *Store) Commit(ctx context.Context, m *booking.Mutation) error {
 	}
 }
 
-// runCommit runs the commit script with the registry entries the mutation needs. On a single Redis
-// (*redis.Client) the script writes them itself, after its last check passed, so a commit is one command and a
-// failed one leaves no pointer behind. Elsewhere (Cluster, where the registry keys live in other slots than
-// the merchant's) the registry is written first, in a pipeline, and the script runs only once that succeeded.
-func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []string, args []any) (any, error) {
+// runCommit runs the commit script with the registry entries the mutation needs, and returns its reply and, with
+// Options.WaitReplicas, how many replicas acknowledged it (WAIT). On a single Redis (*redis.Client) the script
+// writes the registry itself, after its last check passed, so a commit is one command and a failed one leaves
+// no pointer behind. Elsewhere (Cluster, where the registry keys live in other slots than the merchant's) the
+// registry is written first, in a pipeline, and the script runs only once that succeeded.
+func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []string, args []any) (any, int64, error) {
 	ops := s.registryOps(m)
 	if _, single := s.c.(*goredis.Client); single {
 		args = append(args, len(ops))
@@ -152,24 +156,130 @@ func (s *Store) runCommit(ctx context.Context, m *booking.Mutation, keys []strin
 		}
 		// The merchant is remembered as registered only when the script answers OK (Commit): a refused commit
 		// returns before the registry writes.
-		return s.sc.commit.Run(ctx, s.c, keys, args...).Result()
+		return s.runScript(ctx, s.c, s.sc.commit, keys, args)
 	}
 	if len(ops) > 0 {
-		pipe := s.c.Pipeline()
-		for _, op := range ops {
-			switch op.kind {
-			case regAdd:
-				pipe.SAdd(ctx, op.key, op.value)
-			default:
-				pipe.SetNX(ctx, op.key, op.value, 0)
-			}
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("write registry: %w", err)
+		if err := s.writeRegistry(ctx, ops); err != nil {
+			return nil, 0, err
 		}
 		s.rememberMerchant(m.MerchantID)
 	}
-	return s.sc.commit.Run(ctx, s.c, keys, append(args, 0)...).Result()
+	args = append(args, 0)
+	if cc, ok := s.c.(*goredis.ClusterClient); ok && s.wait > 0 {
+		// WAIT must run on the connection that ran the script: a pipeline on the master of the merchant's slot.
+		node, err := cc.MasterForKey(ctx, keys[0])
+		if err != nil {
+			cc.ReloadState(ctx)
+			return nil, 0, fmt.Errorf("find the master of %s: %w", keys[0], err)
+		}
+		res, acked, err := s.runScript(ctx, node, s.sc.commit, keys, args)
+		if err != nil {
+			cc.ReloadState(ctx) // a failover or a moved slot: the next commit asks the cluster again
+		}
+		return res, acked, err
+	}
+	return s.runScript(ctx, s.c, s.sc.commit, keys, args)
+}
+
+// runScript runs sc with EVALSHA (EVAL after NOSCRIPT) on c; with Options.WaitReplicas it sends WAIT in the
+// same pipeline, on the same connection, and returns how many replicas acknowledged.
+func (s *Store) runScript(ctx context.Context, c goredis.UniversalClient, sc *goredis.Script, keys []string, args []any) (any, int64, error) {
+	if s.wait <= 0 {
+		res, err := sc.Run(ctx, c, keys, args...).Result()
+		return res, 0, err
+	}
+	run := func(eval func(ctx context.Context, c goredis.Scripter, keys []string, args ...any) *goredis.Cmd) (any, int64, error) {
+		pipe := c.Pipeline()
+		res := eval(ctx, pipe, keys, args...)
+		acked := s.queueWait(ctx, pipe)
+		_, _ = pipe.Exec(ctx) // each command's error is read below
+		if err := res.Err(); err != nil {
+			return nil, 0, err
+		}
+		n, err := acked.Result()
+		if err != nil {
+			return nil, 0, fmt.Errorf("WAIT %d: %w", s.wait, err)
+		}
+		return res.Val(), n, nil
+	}
+	res, n, err := run(sc.EvalSha)
+	if isNoScript(err) {
+		res, n, err = run(sc.Eval)
+	}
+	return res, n, err
+}
+
+// queueWait adds WAIT <Options.WaitReplicas> <Options.WaitTimeout in ms> to pipe.
+func (s *Store) queueWait(ctx context.Context, pipe goredis.Pipeliner) *goredis.IntCmd {
+	cmd := goredis.NewIntCmd(ctx, "wait", s.wait, s.waitTimeout.Milliseconds())
+	_ = pipe.Process(ctx, cmd) // queues only
+	return cmd
+}
+
+// writeRegistry writes the registry entries before a commit off a single Redis: in one pipeline, or with
+// Options.WaitReplicas on a Cluster, one pipeline per master ending in WAIT, so that a confirmed booking's
+// pointers survive a failover too.
+func (s *Store) writeRegistry(ctx context.Context, ops []regOp) error {
+	queue := func(pipe goredis.Pipeliner, op regOp) {
+		switch op.kind {
+		case regAdd:
+			pipe.SAdd(ctx, op.key, op.value)
+		default:
+			pipe.SetNX(ctx, op.key, op.value, 0)
+		}
+	}
+	cc, ok := s.c.(*goredis.ClusterClient)
+	if !ok || s.wait <= 0 {
+		pipe := s.c.Pipeline()
+		for _, op := range ops {
+			queue(pipe, op)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			if ok {
+				cc.ReloadState(ctx) // a node failed or moved: the next commit asks the cluster again
+			}
+			return fmt.Errorf("write registry: %w", err)
+		}
+		return nil
+	}
+	byNode := map[*goredis.Client][]regOp{}
+	for _, op := range ops {
+		node, err := cc.MasterForKey(ctx, op.key)
+		if err != nil {
+			cc.ReloadState(ctx)
+			return fmt.Errorf("write registry: find the master of %s: %w", op.key, err)
+		}
+		byNode[node] = append(byNode[node], op)
+	}
+	for node, ops := range byNode {
+		pipe := node.Pipeline()
+		for _, op := range ops {
+			queue(pipe, op)
+		}
+		acked := s.queueWait(ctx, pipe)
+		if _, err := pipe.Exec(ctx); err != nil {
+			cc.ReloadState(ctx)
+			return fmt.Errorf("write registry: %w", err)
+		}
+		if n := acked.Val(); n < int64(s.wait) {
+			return fmt.Errorf("write registry: %w", &ReplicationError{Want: int64(s.wait), Acked: n, Timeout: s.waitTimeout})
+		}
+	}
+	return nil
+}
+
+// ReplicationError is Commit's error when fewer replicas than Options.WaitReplicas acknowledged the commit
+// within Options.WaitTimeout. The change was applied on the master and is visible there (a retry with the same
+// idempotency key is answered as a replay), but it is not confirmed durable: a failover before the replicas
+// catch up can lose it. The core reports it as an infrastructure failure (no business code).
+type ReplicationError struct {
+	Want, Acked int64 // replicas asked for, replicas that acknowledged
+	Timeout     time.Duration
+}
+
+func (e *ReplicationError) Error() string {
+	return fmt.Sprintf("written on the master but acknowledged by %d of %d replicas within %v: not confirmed",
+		e.Acked, e.Want, e.Timeout)
 }
 
 func (s *Store) rememberMerchant(id string) { s.merchants.Store(id, struct{}{}) }

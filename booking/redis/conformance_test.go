@@ -30,7 +30,7 @@ func BenchmarkStore(b *testing.B) {
 }
 
 // serverCPU returns the CPU time redis-server has used (INFO cpu: used_cpu_user + used_cpu_sys).
-func serverCPU(b *testing.B, c *goredis.Client) time.Duration {
+func serverCPU(b *testing.B, c goredis.UniversalClient) time.Duration {
 	info, err := c.Info(context.Background(), "cpu").Result()
 	if err != nil {
 		b.Fatalf("INFO cpu: %v", err)

@@ -158,8 +158,11 @@ func TestClaimAcrossMerchants(t *testing.T) {
 // no entry is ever held by both, and every entry is delivered once, in Seq order per booking.
 func TestTwoStoresClaim(t *testing.T) {
 	prefix := randomPrefix(t)
-	s1 := openStoreWith(t, newClient(t), prefix)
-	s2 := New(newClient(t), Options{Prefix: prefix, Timeout: testTimeout})
+	twoStoresClaim(t, openStoreWith(t, newClient(t), prefix), New(newClient(t), Options{Prefix: prefix, Timeout: testTimeout}))
+}
+
+// twoStoresClaim is TestTwoStoresClaim on two stores of one prefix.
+func twoStoresClaim(t *testing.T, s1, s2 *Store) {
 	ctx := tctx(t)
 	start := t0.Add(48 * time.Hour)
 	const bookings, changes = 40, 3

@@ -33,6 +33,14 @@ type Options struct {
 	// client was made by [Open]); default 500 ms. Each Store method also gets an overall deadline of
 	// 4 × Timeout on top of the caller's context.
 	Timeout time.Duration
+	// WaitReplicas, when above 0, makes every Commit wait until that many replicas acknowledged what it wrote
+	// (Redis WAIT, on the connection that ran the commit, on Cluster on the master of the merchant's slot)
+	// before it reports success. When fewer acknowledge within WaitTimeout, Commit returns a
+	// *[ReplicationError]: the change is written on the master but not confirmed (see docs/booking-redis.md).
+	// Open takes it from the URL's wait_replicas option.
+	WaitReplicas int
+	// WaitTimeout bounds each WAIT; default Timeout / 2 (the WAIT reply must arrive within Timeout).
+	WaitTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -41,6 +49,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.WaitTimeout <= 0 || o.WaitTimeout >= o.Timeout {
+		o.WaitTimeout = o.Timeout / 2
 	}
 	return o
 }
@@ -53,6 +64,9 @@ type Store struct {
 	timeout time.Duration
 	owned   bool
 	sc      scripts
+	// wait is Options.WaitReplicas, waitTimeout Options.WaitTimeout.
+	wait        int
+	waitTimeout time.Duration
 	// merchants remembers the merchant IDs this Store has already added to the <prefix>:merchants registry, so a
 	// commit does not re-send SADD for them. Only an optimisation: SADD is idempotent.
 	merchants sync.Map
@@ -122,24 +136,28 @@ func (c *bookingCache) put(js string, b booking.Booking) {
 
 var _ booking.Store = (*Store)(nil)
 
-// Open connects to the Redis at storeURL (redis://[user:pass@]host:port/db or rediss://… for TLS), sets timeouts so
-// that an unreachable Redis fails fast instead of hanging, pings it and checks the layout version of the prefix
-// ([Store.CheckSchema]). Close closes the connection pool.
+// Open connects to the Redis that storeURL names (see [ParseURL]: redis://[user:pass@]host:port/db, rediss://…
+// for TLS, redis-cluster:// and rediss-cluster:// for Redis Cluster, redis-sentinel:// for a master behind
+// Sentinel, each with an optional wait_replicas=N), sets timeouts so that an unreachable Redis fails fast
+// instead of hanging, pings it and checks the layout version of the prefix ([Store.CheckSchema]). The URL's
+// wait_replicas, when given, sets opts.WaitReplicas. Close closes the client.
 func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
-	opts = opts.withDefaults()
-	o, err := goredis.ParseURL(storeURL)
+	u, err := ParseURL(storeURL)
 	if err != nil {
 		// The URL may carry a password: never echo it.
-		return nil, fmt.Errorf("booking/redis: invalid store URL (want redis://host:port/db or rediss://…): %w",
-			redactURLError(err))
+		return nil, fmt.Errorf("booking/redis: invalid store URL (want redis://host:port/db, rediss://…, "+
+			"redis-cluster://host:port?addr=…, redis-sentinel://host:port?master_name=…): %w", err)
 	}
-	ClientOptions(o, opts.Timeout)
-	c := goredis.NewClient(o)
+	if u.WaitReplicas > 0 {
+		opts.WaitReplicas = u.WaitReplicas
+	}
+	opts = opts.withDefaults()
+	c := u.NewClient(opts.Timeout)
 	s := New(c, opts)
 	s.owned = true
 	if err := s.Ping(ctx); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("booking/redis: connect to %s db %d: %w", o.Addr, o.DB, err)
+		return nil, fmt.Errorf("booking/redis: connect to %s (%s): %w", u.Addr, u.Topology, err)
 	}
 	if err := s.CheckSchema(ctx); err != nil {
 		_ = c.Close()
@@ -190,20 +208,8 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 // commands are not retried (a retried commit whose first reply was lost would report a false conflict; callers retry with
 // idempotency keys instead).
 func ClientOptions(o *goredis.Options, timeout time.Duration) {
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	o.DialTimeout = timeout
-	o.DialerRetries = 1 // one dial attempt: the next call dials again; retrying here only delays the error
-	o.ReadTimeout = timeout
-	o.WriteTimeout = timeout
-	o.PoolTimeout = 2 * timeout
-	o.ContextTimeoutEnabled = true
-	o.MaxRetries = -1
-	o.DisableIdentity = true // CLIENT SETINFO needs Redis 7.2; skip the failing round trip on 7.0
-	if o.PoolSize == 0 {
-		o.PoolSize = DefaultPoolSize
-	}
+	connKnobs{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries, &o.MaxRetries,
+		&o.PoolSize, &o.ContextTimeoutEnabled, &o.DisableIdentity}.apply(timeout)
 }
 
 // redactURLError drops the URL text (which may hold a password) that net/url errors carry.
@@ -220,7 +226,8 @@ func redactURLError(err error) error {
 // Close does not close a client passed to New.
 func New(client goredis.UniversalClient, opts Options) *Store {
 	opts = opts.withDefaults()
-	return &Store{c: client, prefix: opts.Prefix, timeout: opts.Timeout, sc: newScripts()}
+	return &Store{c: client, prefix: opts.Prefix, timeout: opts.Timeout, sc: newScripts(),
+		wait: opts.WaitReplicas, waitTimeout: opts.WaitTimeout}
 }
 
 // Ping sends PING.

@@ -302,7 +302,14 @@ func TestIndexes(t *testing.T) {
 }
 
 func TestConcurrentClaims(t *testing.T) {
-	s := openStore(t)
+	prefix := randomPrefix(t)
+	concurrentClaims(t, openStoreWith(t, newClient(t), prefix), New(newClient(t), Options{Prefix: prefix, Timeout: testTimeout}))
+}
+
+// concurrentClaims races 100 commits of a party of 2 for one start of capacity 40, spread over the stores (one
+// prefix, separate clients: as many instances would): exactly 20 succeed and 40 covers are allocated.
+func concurrentClaims(t *testing.T, stores ...*Store) {
+	s := stores[0]
 	ctx := tctx(t)
 	start := t0.Add(48 * time.Hour)
 	const n = 100
@@ -310,7 +317,7 @@ func TestConcurrentClaims(t *testing.T) {
 	for i := range n {
 		go func() {
 			b := newBooking(fmt.Sprintf("r%d", i), "m", "", start, 2)
-			errs <- s.Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, Booking: b, Claim: claimFor(b, 40)})
+			errs <- stores[i%len(stores)].Commit(ctx, &booking.Mutation{MerchantID: "m", Now: t0, Booking: b, Claim: claimFor(b, 40)})
 		}()
 	}
 	ok := 0

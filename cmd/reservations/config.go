@@ -14,8 +14,7 @@ import (
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
+	"github.com/reservations/reservations/booking/redis"
 	"github.com/reservations/reservations/httpauth"
 	"github.com/reservations/reservations/logging"
 )
@@ -54,7 +53,7 @@ type Config struct {
 
 	StoreKind string // storeBolt or storeRedis
 	BoltPath  string // for storeBolt
-	RedisURL  string // for storeRedis: redis://… or rediss://…; may hold a password, log StoreDescription
+	RedisURL  string // for storeRedis: redis[s]://…, redis[s]-cluster://…, redis[s]-sentinel://…; may hold a password, log StoreDescription
 
 	InventoryFile   string // "" = the built-in sample merchant
 	OrdersAPIURL    string
@@ -153,7 +152,9 @@ var settings = []setting{
 			return nil
 		}},
 	{flag: "store", env: "RESERVATIONS_STORE", def: defaultStore, arg: "URL", worker: true,
-		usage: "where bookings are kept: bolt:PATH (embedded file, one process) or redis://[user:pass@]host:port/db, rediss://… (many instances)",
+		usage: "where bookings are kept: bolt:PATH (embedded file, one process) or redis://[user:pass@]host:port/db, rediss://…, " +
+			"redis-cluster://[user:pass@]host:port?addr=host:port&addr=…, rediss-cluster://…, " +
+			"redis-sentinel://[user:pass@]host:port?addr=…&master_name=NAME (many instances); wait_replicas=N waits for N replicas per commit",
 		apply: applyStore},
 	{flag: "inventory", env: "RESERVATIONS_INVENTORY", defDesc: "the built-in sample merchant", arg: "FILE", worker: true,
 		usage: "JSON inventory of merchants and services",
@@ -392,30 +393,42 @@ func parseConfig(command string, args []string, getenv func(string) (string, boo
 func applyStore(c *Config, v string) error {
 	scheme, rest, ok := strings.Cut(v, ":")
 	if !ok {
-		return errors.New("missing scheme: want bolt:PATH, redis://host:port/db or rediss://host:port/db")
+		return errors.New("missing scheme: want bolt:PATH, redis://host:port/db, rediss://host:port/db, redis-cluster://… or redis-sentinel://…")
 	}
-	switch strings.ToLower(scheme) {
-	case "bolt":
+	if strings.EqualFold(scheme, "bolt") {
 		if rest == "" {
 			return errors.New("bolt: needs a file path, such as bolt:data/reservations.db")
 		}
 		c.StoreKind, c.BoltPath = storeBolt, rest
 		return nil
-	case "redis", "rediss":
-		if _, err := goredis.ParseURL(v); err != nil {
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			return fmt.Errorf("not a valid %s:// URL (want %s://[user:password@]host:port/db): %s", scheme, scheme, redactedErr(err, v))
+	}
+	if redis.IsStoreScheme(scheme) {
+		if _, err := redis.ParseURL(v); err != nil {
+			return fmt.Errorf("not a valid %s:// URL (want %s): %s", scheme, storeURLShape(scheme), redactedErr(err, v))
 		}
 		c.StoreKind, c.RedisURL = storeRedis, v
 		return nil
 	}
 	if len(scheme) > 16 || strings.ContainsAny(scheme, "@/") {
-		return errors.New("unknown store scheme (want bolt:, redis:// or rediss://)")
+		return errors.New("unknown store scheme (want " + storeSchemes + ")")
 	}
-	return fmt.Errorf("unknown store scheme %q (want bolt:, redis:// or rediss://)", scheme)
+	return fmt.Errorf("unknown store scheme %q (want %s)", scheme, storeSchemes)
+}
+
+// storeSchemes names the main schemes RESERVATIONS_STORE takes, for the unknown-scheme message (whose text
+// binary_test.go pins; the -cluster and -sentinel forms are in --help and the README).
+const storeSchemes = "bolt:, redis:// or rediss://"
+
+// storeURLShape is the shape of a store URL of the given redis scheme, for messages.
+func storeURLShape(scheme string) string {
+	s := strings.ToLower(scheme)
+	switch {
+	case strings.HasSuffix(s, "-cluster"):
+		return s + "://[user:password@]host:port?addr=host:port&addr=…[&wait_replicas=N]"
+	case strings.HasSuffix(s, "-sentinel"):
+		return s + "://[user:password@]host:port[/db]?master_name=NAME[&addr=host:port…][&wait_replicas=N]"
+	}
+	return s + "://[user:password@]host:port/db[?wait_replicas=N]"
 }
 
 // redactedErr returns err's text with any part of the secret-bearing value v removed.

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reservations/reservations/booking"
+	"github.com/reservations/reservations/booking/redis/redistest"
 )
 
 // env returns a getenv func over a map, as os.LookupEnv.
@@ -77,6 +80,14 @@ func TestPrecedence(t *testing.T) {
 		{"store flag over env", []string{"--store=bolt:/tmp/x.db"}, []string{"RESERVATIONS_STORE", "redis://h:1/0"},
 			func(c *Config) any { return c.StoreKind + " " + c.BoltPath }, "bolt /tmp/x.db"},
 		{"rediss", nil, []string{"RESERVATIONS_STORE", "rediss://u:p@cache.internal:6380/1"},
+			func(c *Config) any { return c.StoreKind }, storeRedis},
+		{"redis wait_replicas", nil, []string{"RESERVATIONS_STORE", "redis://h:6379/0?wait_replicas=1"},
+			func(c *Config) any { return c.StoreKind }, storeRedis},
+		{"redis-cluster", nil, []string{"RESERVATIONS_STORE", "redis-cluster://u:p@n1:7000?addr=n2:7001&addr=n3:7002&wait_replicas=1"},
+			func(c *Config) any { return c.StoreKind + " " + c.RedisURL }, "redis redis-cluster://u:p@n1:7000?addr=n2:7001&addr=n3:7002&wait_replicas=1"},
+		{"rediss-cluster with go-redis options", nil, []string{"RESERVATIONS_STORE", "rediss-cluster://n1:7000?read_only=true&max_redirects=2"},
+			func(c *Config) any { return c.StoreKind }, storeRedis},
+		{"redis-sentinel", nil, []string{"RESERVATIONS_STORE", "redis-sentinel://u:p@s1:26379/2?addr=s2:26379&master_name=main&pool_size=8"},
 			func(c *Config) any { return c.StoreKind }, storeRedis},
 		{"sandbox env false", nil, []string{"RESERVATIONS_SANDBOX", "false"}, func(c *Config) any { return c.Sandbox }, false},
 		{"sandbox bare flag over env", []string{"--sandbox"}, []string{"RESERVATIONS_SANDBOX", "false"}, func(c *Config) any { return c.Sandbox }, true},
@@ -192,6 +203,18 @@ func TestStartupErrors(t *testing.T) {
 		{"bolt without path", cmdServe, []string{"--store", "bolt:"}, nil, []string{"--store / RESERVATIONS_STORE", "needs a file path"}},
 		{"redis bad db", cmdWorker, nil, []string{"RESERVATIONS_STORE", "redis://u:hunter2@h:6379/notadb"}, []string{"--store / RESERVATIONS_STORE", "redis://"}},
 		{"redis bad port", cmdServe, nil, []string{"RESERVATIONS_STORE", "redis://u:hunter2@h:port/0"}, []string{"--store / RESERVATIONS_STORE"}},
+		{"wait_replicas not a number", cmdServe, nil, []string{"RESERVATIONS_STORE", "redis://u:hunter2@h:6379/0?wait_replicas=all"},
+			[]string{"--store / RESERVATIONS_STORE", `wait_replicas="all"`}},
+		{"wait_replicas negative", cmdWorker, nil, []string{"RESERVATIONS_STORE", "redis-cluster://u:hunter2@h:7000?wait_replicas=-1"},
+			[]string{"--store / RESERVATIONS_STORE", "wait_replicas"}},
+		{"cluster bad addr", cmdServe, nil, []string{"RESERVATIONS_STORE", "redis-cluster://u:hunter2@h:7000?addr=nohost"},
+			[]string{"--store / RESERVATIONS_STORE", "redis-cluster://", "addr"}},
+		{"cluster unknown option", cmdServe, nil, []string{"RESERVATIONS_STORE", "rediss-cluster://u:hunter2@h:7000?colour=red"},
+			[]string{"--store / RESERVATIONS_STORE", "unexpected option: colour"}},
+		{"sentinel without master_name", cmdServe, nil, []string{"RESERVATIONS_STORE", "redis-sentinel://u:hunter2@s1:26379?addr=s2:26379"},
+			[]string{"--store / RESERVATIONS_STORE", "master_name"}},
+		{"sentinel bad addr", cmdWorker, nil, []string{"RESERVATIONS_STORE", "redis-sentinel://s1:26379?master_name=m&addr=:1"},
+			[]string{"--store / RESERVATIONS_STORE", `addr=":1"`}},
 		{"inventory missing", cmdServe, []string{"--inventory", filepath.Join(dir, "nope.json")}, nil, []string{"--inventory / RESERVATIONS_INVENTORY", "does not exist"}},
 		{"inventory is a directory", cmdWorker, nil, []string{"RESERVATIONS_INVENTORY", dir}, []string{"--inventory / RESERVATIONS_INVENTORY", "is not a regular file"}},
 		{"orders URL not http", cmdServe, nil, []string{"RESERVATIONS_ORDERS_API_URL", "ftp://x"}, []string{"--orders-api-url / RESERVATIONS_ORDERS_API_URL"}},
@@ -291,12 +314,15 @@ func TestHelp(t *testing.T) {
 }
 
 func TestStoreDescriptionHidesPassword(t *testing.T) {
-	c, err := parseConfig(cmdWorker, nil, env("RESERVATIONS_STORE", "redis://app:hunter2@cache:6379/0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := c.StoreDescription(); strings.Contains(d, "hunter2") || !strings.Contains(d, "cache:6379") {
-		t.Errorf("StoreDescription = %q", d)
+	for _, u := range []string{"redis://app:hunter2@cache:6379/0", "redis-cluster://app:hunter2@cache:6379?addr=n2:7000",
+		"redis-sentinel://app:hunter2@cache:6379?master_name=m"} {
+		c, err := parseConfig(cmdWorker, nil, env("RESERVATIONS_STORE", u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := c.StoreDescription(); strings.Contains(d, "hunter2") || !strings.Contains(d, "cache:6379") {
+			t.Errorf("StoreDescription = %q", d)
+		}
 	}
 }
 
@@ -356,5 +382,40 @@ func TestAppEngineRunsServeWithoutArguments(t *testing.T) {
 	code := realMain(context.Background(), nil, env("GAE_ENV", "standard"), &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "reservations serve: no webhook credentials") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestOpenStoreOnRealCluster opens RESERVATIONS_STORE=redis-cluster://…&wait_replicas=1 on a real 3+3 Redis Cluster
+// the way the commands do (parseConfig, then openStore) and books through the core on it.
+func TestOpenStoreOnRealCluster(t *testing.T) {
+	rc := redistest.StartCluster(t)
+	cfg, err := parseConfig(cmdWorker, nil, env("RESERVATIONS_STORE", rc.URL("wait_replicas=1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	svc, err := booking.NewService(booking.Config{Store: st, Inventory: booking.SampleInventory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now().Add(48 * time.Hour)
+	slots, err := svc.Availability(ctx, booking.AvailabilityQuery{MerchantID: booking.SampleMerchantID, ServiceID: "dinner",
+		PartySize: 2, From: from, To: from.Add(7 * 24 * time.Hour)})
+	if err != nil || len(slots) == 0 {
+		t.Fatalf("availability on the cluster: %d slots, %v", len(slots), err)
+	}
+	b, err := svc.CreateBooking(ctx, booking.CreateRequest{MerchantID: booking.SampleMerchantID, ServiceID: "dinner",
+		Start: slots[0].Start, PartySize: 2, Customer: booking.Customer{Name: "Ada", UserID: "u1"}, Source: booking.SourceAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Booking(ctx, b.ID); err != nil || got.ID != b.ID {
+		t.Fatalf("booking read back from the cluster: %+v %v", got, err)
 	}
 }

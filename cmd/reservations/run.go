@@ -116,7 +116,8 @@ func loadCredentials(cfg *Config) (*orders.Credentials, error) {
 }
 
 // openStore opens the store RESERVATIONS_STORE names: the embedded bbolt file (its directory is created) or
-// Redis (which must answer a PING).
+// Redis (which must answer a PING): one server, a Redis Cluster or a master behind Sentinel, with the URL's
+// wait_replicas (redis.Open reads the URL).
 func openStore(ctx context.Context, cfg *Config) (booking.Store, error) {
 	switch cfg.StoreKind {
 	case storeBolt:
