@@ -79,7 +79,7 @@ func TestBinaryStartupErrors(t *testing.T) {
 	}{
 		{"unparsable port", []string{"serve", "--dev"}, []string{"PORT", "http"}, `reservations serve: invalid --port / PORT: "http" is not a port number (0-65535) (from env PORT)`},
 		{"unknown store scheme", []string{"serve", "--dev", "--store", "sqlite:x.db"}, nil,
-			`reservations serve: invalid --store / RESERVATIONS_STORE: unknown store scheme "sqlite" (want bolt:, redis:// or rediss://) (from flag --store)`},
+			`reservations serve: invalid --store / RESERVATIONS_STORE: unknown store scheme "sqlite" (want bolt:, redis://, rediss://, redis-cluster://, rediss-cluster://, redis-sentinel:// or rediss-sentinel://) (from flag --store)`},
 		{"unreadable key file", []string{"worker"}, []string{"GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json"},
 			"reservations worker: invalid --google-application-credentials / GOOGLE_APPLICATION_CREDENTIALS: key file /nonexistent/key.json does not exist (from env GOOGLE_APPLICATION_CREDENTIALS)"},
 		{"malformed user:password", []string{"serve"}, []string{"RESERVATIONS_WEBHOOK_BASIC_AUTH", "dialogflow-s3cret"},

@@ -415,9 +415,8 @@ func applyStore(c *Config, v string) error {
 	return fmt.Errorf("unknown store scheme %q (want %s)", scheme, storeSchemes)
 }
 
-// storeSchemes names the main schemes RESERVATIONS_STORE takes, for the unknown-scheme message (whose text
-// binary_test.go pins; the -cluster and -sentinel forms are in --help and the README).
-const storeSchemes = "bolt:, redis:// or rediss://"
+// storeSchemes names the schemes RESERVATIONS_STORE takes, for the unknown-scheme message.
+const storeSchemes = "bolt:, redis://, rediss://, redis-cluster://, rediss-cluster://, redis-sentinel:// or rediss-sentinel://"
 
 // storeURLShape is the shape of a store URL of the given redis scheme, for messages.
 func storeURLShape(scheme string) string {
