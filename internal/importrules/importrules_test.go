@@ -39,10 +39,12 @@ func allowed() map[string][]string {
 		"orders":            with("booking", "orders/orderv3"),
 		"orders/orderstest": {"orders/orderv3"},
 		// Stores and their conformance suite.
-		"booking/bolt":      {"booking"},
-		"booking/memory":    {"booking"},
-		"booking/redis":     {"booking"},
-		"booking/storetest": {"booking", "internal/proccpu", "internal/testsupport"},
+		"booking/bolt":   {"booking"},
+		"booking/memory": {"booking"},
+		"booking/redis":  {"booking"},
+		// Starts real Redis servers, clusters and sentinels for tests.
+		"booking/redis/redistest": {"internal/testsupport"},
+		"booking/storetest":       {"booking", "internal/proccpu", "internal/testsupport"},
 		// Adapters over the core.
 		"booking/actionscenter":             with("booking", "httpauth"),
 		"booking/actionscenter/conformance": with("booking", "booking/actionscenter"),
