@@ -29,6 +29,10 @@ const (
 	DefaultFulfillEvery = time.Minute
 	// storeTimeout bounds each store call the worker makes.
 	storeTimeout = 10 * time.Second
+	// settleAttempts and settlePause bound how long the worker keeps trying to record a delivery's outcome
+	// when the store fails: 4 calls, 3.5 s of pauses.
+	settleAttempts = 4
+	settlePause    = 500 * time.Millisecond
 )
 
 // WorkerConfig configures a [Worker]. Core and Store are required.
@@ -460,9 +464,8 @@ func later(t, prev time.Time) time.Time {
 
 // ack marks e delivered and reports whether the store took it.
 func (w *Worker) ack(ctx context.Context, log *slog.Logger, e booking.OutboxEntry) bool {
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	if err := w.store.AckOutbox(sctx, e.ID, w.cfg.Owner, w.now()); err != nil {
+	err := w.settle(ctx, func(sctx context.Context) error { return w.store.AckOutbox(sctx, e.ID, w.cfg.Owner, w.now()) })
+	if err != nil {
 		log.Warn("acknowledging an order update failed; it will be sent again after its lease", "err", err)
 		return false
 	}
@@ -477,9 +480,7 @@ func (w *Worker) retry(ctx context.Context, log *slog.Logger, e booking.OutboxEn
 		w.dead(ctx, log, e, fmt.Sprintf("gave up after %d attempts in %s: %s", e.Attempts, w.cfg.RetryFor, msg))
 		return
 	}
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	if err := w.store.RetryOutbox(sctx, e.ID, w.cfg.Owner, at, msg); err != nil {
+	if err := w.settle(ctx, func(sctx context.Context) error { return w.store.RetryOutbox(sctx, e.ID, w.cfg.Owner, at, msg) }); err != nil {
 		log.Warn("rescheduling an order update failed; it will be retried after its lease", "code", code, "err", err)
 		return
 	}
@@ -488,14 +489,36 @@ func (w *Worker) retry(ctx context.Context, log *slog.Logger, e booking.OutboxEn
 
 // dead moves e to the dead letter with msg for staff.
 func (w *Worker) dead(ctx context.Context, log *slog.Logger, e booking.OutboxEntry, msg string) {
-	sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-	defer cancel()
-	if err := w.store.DeadOutbox(sctx, e.ID, w.cfg.Owner, msg); err != nil {
+	if err := w.settle(ctx, func(sctx context.Context) error { return w.store.DeadOutbox(sctx, e.ID, w.cfg.Owner, msg) }); err != nil {
 		log.Warn("moving an order update to the dead letter failed; it will be retried after its lease", "err", err)
 		return
 	}
 	w.outcomes.WithLabelValues("dead").Inc()
 	log.Error("order update failed permanently", "attempts", e.Attempts, "error", msg)
+}
+
+// settle runs op, a store call that records what became of a delivery (delivered, retry later, dead), until it
+// succeeds, fails with a *booking.Error (the lease is no longer this worker's), ctx ends or settleAttempts calls
+// have failed, pausing settlePause, then twice as long, between calls. A store that fails for a moment (a Redis
+// restarting answers LOADING for a few seconds) would otherwise leave the entry to its lease, and every later
+// update of the booking would wait those minutes behind it.
+func (w *Worker) settle(ctx context.Context, op func(context.Context) error) error {
+	pause := settlePause
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		err := op(sctx)
+		cancel()
+		var be *booking.Error
+		if err == nil || errors.As(err, &be) || attempt == settleAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
 }
 
 // Backoff is the delay before retry number attempt (1 = after the first failure): exponential from base,

@@ -286,6 +286,43 @@ func (s *ackFailingStore) AckOutbox(ctx context.Context, id, owner string, now t
 	return errors.New("connection lost")
 }
 
+// ackFlakyStore fails the first failures acknowledgements, as a Redis that is restarting does.
+type ackFlakyStore struct {
+	booking.Store
+	failures int32
+	acks     atomic.Int32
+}
+
+func (s *ackFlakyStore) AckOutbox(ctx context.Context, id, owner string, now time.Time) error {
+	if s.acks.Add(1) <= s.failures {
+		return errors.New("LOADING Redis is loading the dataset in memory")
+	}
+	return s.Store.AckOutbox(ctx, id, owner, now)
+}
+
+// TestWorkerRetriesAFailedAck: a store that fails for a moment does not leave a sent update to its lease (and
+// the booking's later updates behind it): the acknowledgement is tried again, and the update is sent once.
+func TestWorkerRetriesAFailedAck(t *testing.T) {
+	e := newEnv(t, kindMemory, orderstest.Config{})
+	b := e.book(true)
+	e.setStatus(b.ID, booking.StatusCancelled, "")
+	flaky := &ackFlakyStore{Store: e.store, failures: 2}
+	cfg := e.workerConfig(e.client(time.Second))
+	cfg.Store, cfg.Lease = flaky, time.Minute
+	stop := e.start(orders.NewWorker(cfg))
+	e.waitDrained(10 * time.Second)
+	stop()
+	if n := len(e.fake.UpdatesFor(b.ID)); n != 1 {
+		t.Fatalf("fake received %d updates, want 1 (the acknowledgement retried, nothing sent again)", n)
+	}
+	if x := e.entries(b.ID)[1]; x.State != booking.DeliveryDelivered || x.Attempts != 1 {
+		t.Errorf("entry state %s attempts %d, want DELIVERED after 1", x.State, x.Attempts)
+	}
+	if n := flaky.acks.Load(); n != 4 {
+		t.Errorf("%d acknowledgements tried, want 4 (the creation's: two failed, the third taken; the change's)", n)
+	}
+}
+
 func TestWorkerRedeliversAfterLeaseWhenAckIsLost(t *testing.T) {
 	for _, kind := range []storeKind{kindMemory, kindRedis} {
 		t.Run(string(kind), func(t *testing.T) {
