@@ -22,6 +22,8 @@ const (
 	CodeIllegalTransition         Code = "ILLEGAL_TRANSITION"
 	CodeInvalidArgument           Code = "INVALID_ARGUMENT"
 	CodeNotFound                  Code = "NOT_FOUND"
+	// CodeAlreadyExists: a record that must be new (a merchant created with POST) already exists.
+	CodeAlreadyExists Code = "ALREADY_EXISTS"
 )
 
 // Error is a business failure of the core. Callers inspect it with [errors.As] or [CodeOf]; stores return it
