@@ -117,9 +117,14 @@ const (
 
 // Customer is who the booking is for. Every field is personal data: never log it.
 type Customer struct {
-	Name  string `json:"name,omitempty"`
-	Email string `json:"email,omitempty"`
-	Phone string `json:"phone,omitempty"`
+	// Name is the guest's name as one string, as the conversation and the staff page take it; where a channel
+	// sends the given and family names apart (the Actions Center), Name joins them and GivenName and FamilyName
+	// keep them as given.
+	Name       string `json:"name,omitempty"`
+	GivenName  string `json:"givenName,omitempty"`
+	FamilyName string `json:"familyName,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
 	// UserID is an opaque, stable id of the user: the Assistant's anonymous user-storage id, or the Actions
 	// Center user_id. Bookings are listed by it.
 	UserID string `json:"userId,omitempty"`
@@ -154,10 +159,21 @@ type Booking struct {
 	Version int64  `json:"version"` // 1 on creation, +1 on every change
 	Source  Source `json:"source"`
 	// GoogleOrderID is the Assistant's order id when the booking has a Google receipt (see HasGoogleOrder).
-	GoogleOrderID string    `json:"googleOrderId,omitempty"`
-	Reason        string    `json:"reason,omitempty"` // why the last status change happened, for staff
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+	GoogleOrderID string `json:"googleOrderId,omitempty"`
+	Reason        string `json:"reason,omitempty"` // why the last status change happened, for staff
+	// Notes is free text about the booking: staff notes, the guest's special request, the Actions Center's
+	// additional_request. Personal data: never log it.
+	Notes string `json:"notes,omitempty"`
+	// Locale is the guest's language as a BCP 47 tag ("en-US", "fr") where the channel said it; messages to the
+	// guest use it.
+	Locale string `json:"locale,omitempty"`
+	// AvailabilityTag is the Actions Center slot's opaque availability_tag, kept to echo back to Google.
+	AvailabilityTag string `json:"availabilityTag,omitempty"`
+	// InSandbox records whether the Assistant conversation that made the booking was in the sandbox; nil when it
+	// never said (the service's --sandbox setting is then the default for its Orders API updates).
+	InSandbox *bool     `json:"inSandbox,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // HasGoogleOrder reports whether the booking has an order in the guest's Google account: it was made through an
@@ -194,13 +210,28 @@ const (
 	DeliveryDead      DeliveryState = "DEAD"      // failed permanently; LastError says why
 )
 
+// Channel names where an outbox entry is delivered. Stored entries written before channels existed have an
+// empty Channel and are Orders API entries ([OutboxEntry.ChannelOrDefault]).
+type Channel string
+
+// Outbox channels.
+const (
+	ChannelOrders       Channel = "ORDERS"       // the guest's Google receipt, through the Orders API
+	ChannelEmail        Channel = "EMAIL"        // mail to the guest or the merchant's staff
+	ChannelWebhook      Channel = "WEBHOOK"      // the merchant's signed webhooks
+	ChannelMapsBooking  Channel = "MAPS_BOOKING" // the Actions Center's BookingNotification
+	ChannelAvailability Channel = "AVAILABILITY" // the Actions Center's availability:replace
+)
+
 // OutboxEntry records one change to a booking, written in the same atomic step as the change. Entries for one
 // booking are delivered in Seq order (Seq is the booking's Version after the change).
 type OutboxEntry struct {
-	ID        string     `json:"id"` // unique; bookingID + "." + Seq
-	BookingID string     `json:"bookingId"`
-	Seq       int64      `json:"seq"`
-	Kind      ChangeKind `json:"kind"`
+	ID        string `json:"id"` // unique; bookingID + "." + Seq
+	BookingID string `json:"bookingId"`
+	// Channel is where the entry is delivered; empty means ChannelOrders.
+	Channel Channel    `json:"channel,omitempty"`
+	Seq     int64      `json:"seq"`
+	Kind    ChangeKind `json:"kind"`
 	// Booking is the booking as it was right after the change.
 	Booking   Booking   `json:"booking"`
 	Reason    string    `json:"reason,omitempty"`
@@ -213,6 +244,14 @@ type OutboxEntry struct {
 	LeaseUntil    time.Time     `json:"leaseUntil,omitempty"`
 	LastError     string        `json:"lastError,omitempty"`
 	DeliveredAt   time.Time     `json:"deliveredAt,omitempty"`
+}
+
+// ChannelOrDefault returns the entry's Channel, ChannelOrders when it is empty.
+func (e *OutboxEntry) ChannelOrDefault() Channel {
+	if e.Channel == "" {
+		return ChannelOrders
+	}
+	return e.Channel
 }
 
 // Allocation is capacity in use by a hold or a booking: Party covers from Start to End. A hold's allocation
