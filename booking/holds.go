@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // HoldRequest asks to keep capacity for a proposed booking while the user decides.
@@ -151,6 +152,9 @@ type ConfirmRequest struct {
 	Customer      Customer // Name is required; UserID defaults to the hold's
 	Source        Source
 	GoogleOrderID string
+	// Notes is free text kept on the booking (the guest's special request; at most MaxNotesLen bytes).
+	// Personal data: never log it.
+	Notes string
 	// IdempotencyKey makes retries return the first outcome. Without it, confirming the same hold twice
 	// still returns the same booking (its id is the hold's id).
 	IdempotencyKey string
@@ -174,7 +178,8 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 		Customer           Customer
 		Source             Source
 		GoogleOrderID      string
-	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID})
+		Notes              string `json:",omitempty"` // omitted when empty: hashes of requests without notes stay as they were
+	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID, r.Notes})
 	if err := checkKey(id); err != nil {
 		return Booking{}, err
 	}
@@ -199,6 +204,9 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 // whether the outcome comes from a commit that checked the key (which it does before anything else).
 func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now time.Time, id idem) (b Booking, res *idemResult, checked bool, err error) {
 	if err := checkCustomer(r.Customer, r.Source); err != nil {
+		return Booking{}, nil, false, err
+	}
+	if err := checkNotes(r.Notes); err != nil {
 		return Booking{}, nil, false, err
 	}
 	// The hold first: the commit that writes a booking deletes its hold, so a hold that is still there was not
@@ -232,6 +240,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		customer.UserID = h.UserID
 	}
 	b = s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
+	b.Notes = r.Notes
 	mut := s.createMutation(m, sv, b, id, now)
 	mut.DeleteHold, mut.RequireHold = h.ID, true
 	rec, replayed, err := s.commit(ctx, mut, id)
@@ -328,6 +337,20 @@ const (
 	maxPhoneLen = 64
 	maxUserID   = 256
 )
+
+// MaxNotesLen is the longest Booking.Notes the core keeps, in bytes.
+const MaxNotesLen = 2000
+
+// checkNotes refuses notes longer than MaxNotesLen or not valid UTF-8.
+func checkNotes(notes string) error {
+	switch {
+	case len(notes) > MaxNotesLen:
+		return InvalidArgument("notes", "at most %d bytes", MaxNotesLen)
+	case !utf8.ValidString(notes):
+		return InvalidArgument("notes", "must be valid UTF-8")
+	}
+	return nil
+}
 
 func checkCustomer(c Customer, src Source) error {
 	switch src {
