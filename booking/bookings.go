@@ -66,7 +66,8 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	if err := checkParty(sv, r.PartySize); err != nil {
 		return Booking{}, nil, err
 	}
-	if err := checkCustomer(r.Customer, r.Source); err != nil {
+	customer, err := checkCustomer(m, r.Customer, r.Source)
+	if err != nil {
 		return Booking{}, nil, err
 	}
 	if err := checkNotes(r.Notes); err != nil {
@@ -113,7 +114,7 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	}
 	start := utc(r.Start)
 	end := start.Add(dur)
-	b := s.newBooking(m, sv, bookingID, start, end, r.PartySize, r.Customer, r.Source, "", now)
+	b := s.newBooking(m, sv, bookingID, start, end, r.PartySize, customer, r.Source, "", now)
 	b.Notes = r.Notes
 	mut := s.createMutation(m, sv, b, id, now)
 	if hold != nil {

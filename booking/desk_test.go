@@ -45,3 +45,43 @@ func TestNotesOnRequests(t *testing.T) {
 		t.Fatalf("the refused request stored something: %d bookings, %v", len(day), err)
 	}
 }
+
+// TestPhoneNormalised: every channel's phone number is stored in E.164, read in the merchant's region; staff and
+// the conversation are refused an invalid number (field "phone"), while a number Google sends is kept as given.
+func TestPhoneNormalised(t *testing.T) {
+	cases := []struct {
+		source booking.Source
+		raw    string
+		want   string // stored phone; "" with wantErr
+		refuse bool
+	}{
+		{booking.SourceAdmin, "(415) 555-0134", "+14155550134", false},
+		{booking.SourceConversation, "415 555 0142", "+14155550142", false},
+		{booking.SourceActionsCenter, "+1 209-555-0100", "+12095550100", false},
+		{booking.SourceAssistant, "+44 20 7946 0000", "+442079460000", false},
+		{booking.SourceAdmin, "", "", false},
+		{booking.SourceAdmin, "555 0100", "", true},
+		{booking.SourceConversation, "call me maybe", "", true},
+		{booking.SourceActionsCenter, "+12091111111", "+12091111111", false},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.source)+" "+tc.raw, func(t *testing.T) {
+			f := newFixture(t, monday, nil)
+			b, err := f.core.CreateBooking(f.ctx, booking.CreateRequest{MerchantID: "sample-bistro", Start: lt(2026, 3, 3, "19:00"),
+				PartySize: 2, Customer: booking.Customer{Name: "Ada", Phone: tc.raw}, Source: tc.source})
+			if tc.refuse {
+				e, ok := err.(*booking.Error)
+				if !ok || e.Code != booking.CodeInvalidArgument || e.Field != "phone" || !strings.Contains(e.Message, "phone number") {
+					t.Fatalf("got %+v, %v; want INVALID_ARGUMENT on phone", b, err)
+				}
+				if day, _ := f.core.Day(f.ctx, "sample-bistro", "2026-03-03"); len(day) != 0 {
+					t.Fatalf("a refused booking was stored: %+v", day)
+				}
+				return
+			}
+			if err != nil || b.Customer.Phone != tc.want {
+				t.Fatalf("got phone %q, %v; want %q", b.Customer.Phone, err, tc.want)
+			}
+		})
+	}
+}

@@ -3,8 +3,11 @@ package booking
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/reservations/reservations/phone"
 )
 
 // HoldRequest asks to keep capacity for a proposed booking while the user decides.
@@ -203,7 +206,8 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 // confirm does the work of ConfirmHold; a non-nil res is the outcome recorded under the key. checked reports
 // whether the outcome comes from a commit that checked the key (which it does before anything else).
 func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now time.Time, id idem) (b Booking, res *idemResult, checked bool, err error) {
-	if err := checkCustomer(r.Customer, r.Source); err != nil {
+	customer, err := checkCustomer(m, r.Customer, r.Source)
+	if err != nil {
 		return Booking{}, nil, false, err
 	}
 	if err := checkNotes(r.Notes); err != nil {
@@ -235,7 +239,6 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	if err != nil {
 		return Booking{}, nil, false, err
 	}
-	customer := r.Customer
 	if customer.UserID == "" {
 		customer.UserID = h.UserID
 	}
@@ -352,23 +355,47 @@ func checkNotes(notes string) error {
 	return nil
 }
 
-func checkCustomer(c Customer, src Source) error {
+// checkCustomer validates the customer details of a new booking of m and returns them with the phone number in
+// E.164 form ([normalPhone]).
+func checkCustomer(m *Merchant, c Customer, src Source) (Customer, error) {
 	switch src {
 	case SourceAssistant, SourceConversation, SourceActionsCenter, SourceAdmin:
 	default:
-		return InvalidArgument("source", "unknown booking source %q", src)
+		return c, InvalidArgument("source", "unknown booking source %q", src)
 	}
 	switch {
 	case c.Name == "":
-		return InvalidArgument("customer.name", "the customer's name is required")
+		return c, InvalidArgument("customer.name", "the customer's name is required")
 	case len(c.Name) > maxNameLen:
-		return InvalidArgument("customer.name", "at most %d bytes", maxNameLen)
+		return c, InvalidArgument("customer.name", "at most %d bytes", maxNameLen)
 	case len(c.Email) > maxEmailLen:
-		return InvalidArgument("customer.email", "at most %d bytes", maxEmailLen)
-	case len(c.Phone) > maxPhoneLen:
-		return InvalidArgument("customer.phone", "at most %d bytes", maxPhoneLen)
+		return c, InvalidArgument("customer.email", "at most %d bytes", maxEmailLen)
 	case len(c.UserID) > maxUserID:
-		return InvalidArgument("customer.user_id", "at most %d bytes", maxUserID)
+		return c, InvalidArgument("customer.user_id", "at most %d bytes", maxUserID)
 	}
-	return nil
+	p, err := normalPhone(m, c.Phone, src)
+	if err != nil {
+		return c, err
+	}
+	c.Phone = p
+	return c, nil
+}
+
+// normalPhone is raw in E.164, read in the merchant's region (Address.RegionCode) when it has no country code.
+// Staff and the conversation can be asked again, so an invalid number is refused there: CodeInvalidArgument
+// on field "phone", with a message for a person. A number Google sends (the Assistant's order, the Actions
+// Center's user_information) is normalised when it is valid and kept as given otherwise: refusing the booking
+// would lose the guest over a detail Google already accepted.
+func normalPhone(m *Merchant, raw string, src Source) (string, error) {
+	if len(raw) > maxPhoneLen {
+		return "", InvalidArgument("phone", "at most %d bytes", maxPhoneLen)
+	}
+	p, err := phone.Normalize(raw, m.Address.RegionCode)
+	if err == nil {
+		return p, nil
+	}
+	if src == SourceAssistant || src == SourceActionsCenter {
+		return strings.TrimSpace(raw), nil
+	}
+	return "", InvalidArgument("phone", "%s", strings.TrimSuffix(err.Error(), ": "+phone.ErrInvalid.Error()))
 }
