@@ -22,6 +22,7 @@
 // that contain it. Top-level buckets:
 //
 //	meta           "schema" → the layout version, SchemaVersion ("1"); Open refuses a file with another one
+//	               "setup_generation" → 8-byte big-endian setup generation (absent: 0)
 //	bookings       booking id → Booking JSON
 //	holds          hold id → Hold JSON (expired holds stay until the core deletes them)
 //	allocs         one nested bucket per merchant id, in it one nested bucket per service id, holding
@@ -41,6 +42,16 @@
 //	outbox_pending created-at key + insertion number + entry id → time key of the instant the entry becomes
 //	               claimable (NextAttemptAt, or LeaseUntil while leased), while it is PENDING or IN_FLIGHT
 //	               (oldest first; entries created at the same instant in the order they were appended)
+//	setups         merchant id → MerchantRecord JSON (booking.Setups; key order is the ID order Merchants pages in)
+//	setup_history  one nested bucket per merchant id, in it 8-byte big-endian version → SetupChange JSON; its
+//	               last key is the merchant's stored version, which PutMerchant checks
+//	setup_changes  8-byte big-endian generation → merchant id: one entry per merchant, at the generation of its
+//	               last write (PutMerchant deletes the previous one), so SetupChangesSince(gen) is a Seek to gen+1
+//	setup_last     merchant id → 8-byte big-endian generation of its last write (its setup_changes key)
+//
+// Each PutMerchant is one read-write transaction over the four setup buckets and the generation. The setup
+// buckets came after layout version 1 without changing it: Open creates missing buckets in an existing file,
+// and a build without them never reads them.
 //
 // # Sweeps
 //
@@ -109,6 +120,7 @@ const (
 var topBuckets = [...]string{
 	bktMeta, bktBookings, bktHolds, bktAllocs, bktAllocIDs, bktAllocExp, bktIdem, bktIdemExp,
 	bktByUser, bktByDay, bktActiveEnd, bktOutbox, bktOutboxSeq, bktOutboxPending,
+	bktSetups, bktSetupHistory, bktSetupChanges, bktSetupLast,
 }
 
 // Options tune Open.

@@ -34,7 +34,9 @@ type Store struct {
 	// outboxSeq orders outbox entries by insertion, the tie-breaker after CreatedAt.
 	outboxSeq map[string]uint64
 	nextSeq   uint64
-	closed    bool
+	// setup holds the merchants' setups (booking.Setups), under the same mutex.
+	setup  setups
+	closed bool
 }
 
 type serviceKey struct{ merchant, service string }
@@ -57,6 +59,11 @@ func New() *Store {
 		undelivered: make(map[string]*booking.OutboxEntry),
 		byBooking:   make(map[string][]*booking.OutboxEntry),
 		outboxSeq:   make(map[string]uint64),
+		setup: setups{
+			records: make(map[string][]byte),
+			history: make(map[string][][]byte),
+			changed: make(map[string]int64),
+		},
 	}
 }
 

@@ -32,6 +32,15 @@ func Run(t *testing.T, open func(t *testing.T) booking.Store) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) { runStore(t, open) })
 	t.Run("Service", func(t *testing.T) { runService(t, open) })
+	t.Run("Setups", func(t *testing.T) {
+		RunSetups(t, func(t *testing.T) booking.Setups {
+			st, ok := open(t).(booking.Setups)
+			if !ok {
+				t.Skip("the store does not implement booking.Setups yet")
+			}
+			return st
+		})
+	})
 }
 
 // ctxFor returns a context that ends with the test, bounded so that a hanging store fails instead of hanging.
