@@ -224,7 +224,7 @@ func (s *Core) Update(ctx context.Context, r UpdateRequest) (Booking, error) {
 			Claim: &Claim{Allocation: Allocation{
 				ID: b.ID, MerchantID: b.MerchantID, ServiceID: b.ServiceID, Start: nb.Start, End: nb.End, Party: party,
 			}, Capacity: sv.Capacity},
-			Outbox: []OutboxEntry{outboxEntry(nb, kind, r.Reason, now)},
+			Outbox: s.outboxEntries(outboxChange{booking: nb, previous: &b, kind: kind, reason: r.Reason, now: now}),
 		}, &nb, nil
 	})
 }
@@ -248,7 +248,8 @@ func (s *Core) Cancel(ctx context.Context, r CancelRequest) (Booking, error) {
 		if err := s.cancellable(b, r.ByMerchant, now); err != nil {
 			return nil, nil, err
 		}
-		return statusMutation(b, StatusCancelled, r.Reason, now)
+		return s.statusMutation(outboxChange{booking: b, previous: &b, kind: ChangeStatus, reason: r.Reason, now: now,
+			byGuest: !r.ByMerchant}, StatusCancelled)
 	})
 }
 
@@ -308,16 +309,19 @@ func (s *Core) SetStatus(ctx context.Context, r StatusRequest) (Booking, error) 
 			return nil, nil, &Error{Code: CodeIllegalTransition, Field: "status",
 				Message: fmt.Sprintf("cannot change a booking from %s to %s", b.Status, r.Status)}
 		}
-		return statusMutation(b, r.Status, r.Reason, now)
+		return s.statusMutation(outboxChange{booking: b, previous: &b, kind: ChangeStatus, reason: r.Reason, now: now}, r.Status)
 	}
 	return s.change(ctx, r.BookingID, r.IdempotencyKey, hash, r.ExpectVersion, allowed)
 }
 
-// statusMutation moves b to status with its STATUS outbox entry, releasing its capacity when the status does.
-func statusMutation(b Booking, status Status, reason string, now time.Time) (*Mutation, *Booking, error) {
+// statusMutation moves c.Previous to status with the outbox entries of the change (c.Booking is filled in
+// here), releasing its capacity when the status does.
+func (s *Core) statusMutation(c outboxChange, status Status) (*Mutation, *Booking, error) {
+	b := *c.previous
 	nb := b
-	nb.Status, nb.Reason, nb.Version, nb.UpdatedAt = status, reason, b.Version+1, now
-	m := &Mutation{Outbox: []OutboxEntry{outboxEntry(nb, ChangeStatus, reason, now)}}
+	nb.Status, nb.Reason, nb.Version, nb.UpdatedAt = status, c.reason, b.Version+1, c.now
+	c.booking = nb
+	m := &Mutation{Outbox: s.outboxEntries(c)}
 	if releases(status) {
 		m.Release = []string{b.ID}
 	}
@@ -431,7 +435,7 @@ func (s *Core) FulfillEnded(ctx context.Context) (int, error) {
 			if b.Status != StatusConfirmed {
 				to, reason = StatusRejected, "the reservation ended without being confirmed"
 			}
-			mut, nb, _ := statusMutation(b, to, reason, now)
+			mut, nb, _ := s.statusMutation(outboxChange{previous: &b, kind: ChangeStatus, reason: reason, now: now}, to)
 			mut.MerchantID, mut.Now, mut.Booking, mut.ExpectVersion = b.MerchantID, now, nb, b.Version
 			err := s.store.Commit(ctx, mut)
 			switch {

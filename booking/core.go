@@ -112,21 +112,6 @@ func checkParty(sv *Service, party int) error {
 // utc normalises an instant the core stores: UTC, no monotonic reading, millisecond precision.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
-// outboxEntry builds the one outbox entry that goes with a change to b (b is the booking after the change).
-func outboxEntry(b Booking, kind ChangeKind, reason string, now time.Time) OutboxEntry {
-	return OutboxEntry{
-		ID:            fmt.Sprintf("%s.%d", b.ID, b.Version),
-		BookingID:     b.ID,
-		Seq:           b.Version,
-		Kind:          kind,
-		Booking:       b,
-		Reason:        reason,
-		CreatedAt:     now,
-		NextAttemptAt: now,
-		State:         DeliveryPending,
-	}
-}
-
 // userGuard is the store check that keeps a user from two overlapping active bookings at one merchant
 // (SLOT_ALREADY_BOOKED_BY_USER), for a booking self of userID over [start, end); nil without a user. The store
 // runs it in the same atomic step as the write, so two racing requests of one user cannot both pass it.

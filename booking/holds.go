@@ -329,7 +329,7 @@ func (s *Core) createMutation(m *Merchant, sv *Service, b Booking, id idem, now 
 		Claim: &Claim{Allocation: Allocation{
 			ID: b.ID, MerchantID: m.ID, ServiceID: sv.ID, Start: b.Start, End: b.End, Party: b.PartySize,
 		}, Capacity: sv.Capacity},
-		Outbox: []OutboxEntry{outboxEntry(b, ChangeCreated, "", now)},
+		Outbox: s.outboxEntries(outboxChange{booking: b, kind: ChangeCreated, now: now}),
 	}
 }
 

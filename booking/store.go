@@ -51,9 +51,12 @@ type Ledger interface {
 type Outbox interface {
 	// ClaimOutbox leases up to n entries whose NextAttemptAt is at or before now to owner until now+lease,
 	// marking them IN_FLIGHT and counting an attempt. It never returns an entry while an earlier entry (lower Seq)
-	// of the same booking is not yet DELIVERED or DEAD, and never an entry under another owner's unexpired lease;
-	// entries whose lease expired are claimable again. Entries come oldest first.
-	ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time) ([]OutboxEntry, error)
+	// of the same booking and lane ([OutboxEntry.Lane]) is not yet DELIVERED or DEAD, and never an entry under
+	// another owner's unexpired lease; entries whose lease expired are claimable again. Entries come oldest
+	// first. With channels, only entries of those channels are claimed (an empty Channel is ChannelOrders);
+	// without, entries of every channel. A store may look at an entry of another channel less often afterwards
+	// (the Redis store does not look at it again for a minute), but never claims it.
+	ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time, channels ...Channel) ([]OutboxEntry, error)
 	// AckOutbox marks the entry DELIVERED at now. It fails with CodeNotFound unless owner holds its lease.
 	AckOutbox(ctx context.Context, id, owner string, now time.Time) error
 	// RetryOutbox returns the entry to PENDING, due at at, with lastErr recorded. Owner must hold the lease.

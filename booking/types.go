@@ -1,6 +1,11 @@
 package booking
 
-import "time"
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // ReservationType is the kind of reservation a service takes, named as the OrderV3 ReservationType enum names it.
 type ReservationType string
@@ -223,15 +228,26 @@ const (
 	ChannelAvailability Channel = "AVAILABILITY" // the Actions Center's availability:replace
 )
 
-// OutboxEntry records one change to a booking, written in the same atomic step as the change. Entries for one
-// booking are delivered in Seq order (Seq is the booking's Version after the change).
+// OutboxEntry records one change to a booking for one channel, written in the same atomic step as the change.
+// Entries of one booking and one lane ([OutboxEntry.Lane]) are delivered in Seq order (Seq is the booking's
+// Version after the change); entries of different lanes do not wait for each other. docs/outbox.md describes
+// the channels, lanes and IDs.
 type OutboxEntry struct {
-	ID        string `json:"id"` // unique; bookingID + "." + Seq
+	// ID is unique: bookingID + "." + Seq for ORDERS entries, bookingID + "." + Seq + "." + lane for the others
+	// ([OutboxID]).
+	ID        string `json:"id"`
 	BookingID string `json:"bookingId"`
 	// Channel is where the entry is delivered; empty means ChannelOrders.
 	Channel Channel    `json:"channel,omitempty"`
 	Seq     int64      `json:"seq"`
 	Kind    ChangeKind `json:"kind"`
+	// Event names what the entry tells on channels that tell several things (a mail's message, a webhook's
+	// event type); empty for ORDERS.
+	Event string `json:"event,omitempty"`
+	// Target is the destination on channels with several (a webhook's URL); empty otherwise.
+	Target string `json:"target,omitempty"`
+	// PreviousStatus is the booking's status before the change when the change moved it; empty otherwise.
+	PreviousStatus Status `json:"previousStatus,omitempty"`
 	// Booking is the booking as it was right after the change.
 	Booking   Booking   `json:"booking"`
 	Reason    string    `json:"reason,omitempty"`
@@ -252,6 +268,46 @@ func (e *OutboxEntry) ChannelOrDefault() Channel {
 		return ChannelOrders
 	}
 	return e.Channel
+}
+
+// Lane is the entry's ordering key within its booking: the part of its ID after bookingID + "." + Seq + ".",
+// empty for ORDERS entries (and for any ID without a second dot). An entry is never delivered while an entry of
+// the same booking and lane with a lower Seq is PENDING or IN_FLIGHT. Booking IDs hold no dots (see [NewID]),
+// so the lane is everything after the ID's second dot.
+func (e *OutboxEntry) Lane() string { return OutboxLane(e.ID) }
+
+// OutboxLane returns the lane of an outbox entry ID (see [OutboxEntry.Lane]). The Redis store's claim script
+// computes the same with a Lua pattern.
+func OutboxLane(id string) string {
+	_, rest, ok := strings.Cut(id, ".")
+	if !ok {
+		return ""
+	}
+	_, lane, _ := strings.Cut(rest, ".")
+	return lane
+}
+
+// OutboxID is the ID of a booking's outbox entry of version seq in lane ("" for ORDERS).
+func OutboxID(bookingID string, seq int64, lane string) string {
+	id := bookingID + "." + strconv.FormatInt(seq, 10)
+	if lane != "" {
+		id += "." + lane
+	}
+	return id
+}
+
+// Channels lists every outbox channel, in the order the documentation and metrics name them.
+func Channels() []Channel {
+	return []Channel{ChannelOrders, ChannelEmail, ChannelWebhook, ChannelMapsBooking, ChannelAvailability}
+}
+
+// WantsChannel reports whether an entry of channel ch is among channels; no channels means every channel
+// ([Outbox.ClaimOutbox]'s filter). ch empty is ChannelOrders.
+func WantsChannel(channels []Channel, ch Channel) bool {
+	if ch == "" {
+		ch = ChannelOrders
+	}
+	return len(channels) == 0 || slices.Contains(channels, ch)
 }
 
 // Allocation is capacity in use by a hold or a booking: Party covers from Start to End. A hold's allocation

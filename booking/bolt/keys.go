@@ -68,10 +68,21 @@ func validID(s string) bool {
 	return s != "" && strings.IndexByte(s, sep) < 0
 }
 
-// seqKey is the outbox_seq key of a booking's entry.
-func seqKey(bookingID string, seq int64) []byte {
+// seqKey is the outbox_seq key of a booking's entry: the booking, its Seq (8 bytes, sortable) and its lane
+// (nothing for ORDERS, so keys written before lanes existed read as ORDERS). seqKey(id, seq, "") sorts before
+// every key of that Seq.
+func seqKey(bookingID string, seq int64, lane string) []byte {
 	k := prefix(bookingID)
-	return binary.BigEndian.AppendUint64(k, uint64(seq)^(1<<63))
+	k = binary.BigEndian.AppendUint64(k, uint64(seq)^(1<<63))
+	return append(k, lane...)
+}
+
+// seqKeyLane is the lane of an outbox_seq key under the booking prefix pfx.
+func seqKeyLane(k, pfx []byte) string {
+	if len(k) < len(pfx)+8 {
+		return ""
+	}
+	return string(k[len(pfx)+8:])
 }
 
 // durBytes encodes a duration for the maxdur key.

@@ -11,13 +11,15 @@ import (
 	"github.com/reservations/reservations/booking"
 )
 
-// ClaimOutbox leases up to n entries to owner until now+lease, oldest CreatedAt first. It scans outbox_pending
-// (the PENDING and IN_FLIGHT entries in CreatedAt order, each with the instant it becomes claimable, so a
-// backlog waiting for its retry time costs a key scan, not a decode per entry) and skips an entry that is not
-// due (NextAttemptAt after now), one under an unexpired lease, and one whose booking has an earlier entry (lower
-// Seq) still PENDING or IN_FLIGHT. A claimed entry becomes IN_FLIGHT with LeaseOwner, LeaseUntil and one more attempt. The scan and the
-// leases are one write transaction, so concurrent claims never hand out the same entry.
-func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time) ([]booking.OutboxEntry, error) {
+// ClaimOutbox leases up to n entries of channels (every channel when none) to owner until now+lease, oldest
+// CreatedAt first. It scans outbox_pending (the PENDING and IN_FLIGHT entries in CreatedAt order, each with the
+// instant it becomes claimable and its channel, so a backlog waiting for its retry time or for a channel this
+// worker does not deliver costs a key scan, not a decode per entry) and skips an entry that is not due
+// (NextAttemptAt after now), one under an unexpired lease, and one whose booking has an earlier entry (lower
+// Seq) of the same lane still PENDING or IN_FLIGHT. A claimed entry becomes IN_FLIGHT with LeaseOwner,
+// LeaseUntil and one more attempt. The scan and the leases are one write transaction, so concurrent claims
+// never hand out the same entry.
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time, channels ...booking.Channel) ([]booking.OutboxEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("booking/bolt: claim outbox: %w", err)
 	}
@@ -34,8 +36,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 		nowKey := timeKey(now)
 		c := bucket(tx, bktOutboxPending).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(v) == 8 && bytes.Compare(v, nowKey) > 0 {
+			if len(v) >= 8 && bytes.Compare(v[:8], nowKey) > 0 {
 				continue // not due, or leased beyond now
+			}
+			if !booking.WantsChannel(channels, eligibleChannel(v)) {
+				continue
 			}
 			if id := pendingID(k); id != "" {
 				ids = append(ids, id)
@@ -87,12 +92,17 @@ func claimable(e *booking.OutboxEntry, now time.Time) bool {
 	return false
 }
 
-// hasEarlierUndelivered reports whether e's booking has an entry with a lower Seq that is PENDING or IN_FLIGHT.
+// hasEarlierUndelivered reports whether e's booking has an entry of e's lane with a lower Seq that is PENDING or
+// IN_FLIGHT.
 func hasEarlierUndelivered(tx *bbolt.Tx, e *booking.OutboxEntry) (bool, error) {
 	pfx := prefix(e.BookingID)
-	stop := seqKey(e.BookingID, e.Seq)
+	stop := seqKey(e.BookingID, e.Seq, "")
+	lane := e.Lane()
 	c := bucket(tx, bktOutboxSeq).Cursor()
 	for k, v := c.Seek(pfx); k != nil && bytes.Compare(k, stop) < 0; k, v = c.Next() {
+		if seqKeyLane(k, pfx) != lane {
+			continue
+		}
 		prev, _, ok, err := loadOutbox(tx, string(v))
 		if err != nil {
 			return false, err

@@ -379,7 +379,7 @@ func putOutbox(tx *bbolt.Tx, e *booking.OutboxEntry, data []byte) error {
 		if err := bucket(tx, bktOutboxPending).Delete(pendingKey(&prev, pn)); err != nil {
 			return fmt.Errorf("delete outbox pending entry: %w", err)
 		}
-		if err := bucket(tx, bktOutboxSeq).Delete(seqKey(prev.BookingID, prev.Seq)); err != nil {
+		if err := bucket(tx, bktOutboxSeq).Delete(seqKey(prev.BookingID, prev.Seq, prev.Lane())); err != nil {
 			return fmt.Errorf("delete outbox order entry: %w", err)
 		}
 	}
@@ -390,7 +390,7 @@ func putOutbox(tx *bbolt.Tx, e *booking.OutboxEntry, data []byte) error {
 	if err := outbox.Put([]byte(e.ID), outboxValue(n, data)); err != nil {
 		return fmt.Errorf("put outbox entry: %w", err)
 	}
-	if err := bucket(tx, bktOutboxSeq).Put(seqKey(e.BookingID, e.Seq), []byte(e.ID)); err != nil {
+	if err := bucket(tx, bktOutboxSeq).Put(seqKey(e.BookingID, e.Seq, e.Lane()), []byte(e.ID)); err != nil {
 		return fmt.Errorf("put outbox order entry: %w", err)
 	}
 	if err := bucket(tx, bktOutboxPending).Put(pendingKey(e, n), eligibleKey(e)); err != nil {
@@ -400,14 +400,27 @@ func putOutbox(tx *bbolt.Tx, e *booking.OutboxEntry, data []byte) error {
 }
 
 // eligibleKey is the value of an entry's outbox_pending key: the time key of the instant from which it may be
-// claimed (NextAttemptAt; for an IN_FLIGHT entry the later of that and LeaseUntil), so that ClaimOutbox skips
-// entries that are not due without decoding them.
+// claimed (NextAttemptAt; for an IN_FLIGHT entry the later of that and LeaseUntil), then the entry's Channel
+// (nothing for ORDERS, so values written before channels existed read as ORDERS), so that ClaimOutbox skips
+// entries that are not due, or of a channel it does not claim, without decoding them.
 func eligibleKey(e *booking.OutboxEntry) []byte {
 	at := e.NextAttemptAt
 	if e.State == booking.DeliveryInFlight && e.LeaseUntil.After(at) {
 		at = e.LeaseUntil
 	}
-	return timeKey(at)
+	k := timeKey(at)
+	if ch := e.ChannelOrDefault(); ch != booking.ChannelOrders {
+		k = append(k, ch...)
+	}
+	return k
+}
+
+// eligibleChannel is the channel an outbox_pending value names.
+func eligibleChannel(v []byte) booking.Channel {
+	if len(v) <= 8 {
+		return booking.ChannelOrders
+	}
+	return booking.Channel(v[8:])
 }
 
 // updateOutbox rewrites an existing entry (insertion number n) after a state change, keeping outbox_pending in

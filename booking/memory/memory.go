@@ -392,21 +392,23 @@ func (s *Store) Idempotency(ctx context.Context, merchantID, key string, now tim
 	return copyRecord(rec), true, nil
 }
 
-// blocked reports whether an earlier entry of e's booking is still waiting for delivery.
+// blocked reports whether an earlier entry of e's booking in e's lane is still waiting for delivery.
 func (s *Store) blocked(e *booking.OutboxEntry) bool {
+	lane := e.Lane()
 	for _, o := range s.byBooking[e.BookingID] {
 		if o.Seq >= e.Seq {
 			return false
 		}
-		if o.State != booking.DeliveryDelivered && o.State != booking.DeliveryDead {
+		if o.Lane() == lane && o.State != booking.DeliveryDelivered && o.State != booking.DeliveryDead {
 			return true
 		}
 	}
 	return false
 }
 
-// ClaimOutbox leases up to n due entries to owner, oldest first, one booking's entries in Seq order.
-func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time) ([]booking.OutboxEntry, error) {
+// ClaimOutbox leases up to n due entries of channels (every channel when none) to owner, oldest first, one
+// booking's entries of one lane in Seq order.
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time, channels ...booking.Channel) ([]booking.OutboxEntry, error) {
 	if err := s.lock(ctx); err != nil {
 		return nil, err
 	}
@@ -414,6 +416,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 	var cands []*booking.OutboxEntry
 	for _, e := range s.undelivered {
 		switch {
+		case !booking.WantsChannel(channels, e.Channel):
+			continue
 		case e.State == booking.DeliveryPending && !e.NextAttemptAt.After(now):
 		case e.State == booking.DeliveryInFlight && !now.Before(e.LeaseUntil):
 		default:

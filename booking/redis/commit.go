@@ -82,6 +82,7 @@ type deliveryState struct {
 	K string `json:"k"`           // member in the ob ZSET (after its "q" or "a")
 	C int64  `json:"c"`           // CreatedAt, unix ms (claim order)
 	Q int64  `json:"q,omitempty"` // commit order within the merchant, set by the commit script (claim order for equal C)
+	H string `json:"h,omitempty"` // Channel, omitted for ORDERS (states written before channels have none)
 }
 
 // Commit applies m atomically with one Lua script over the merchant's keys. The pointers that lookups by ID need,
@@ -500,7 +501,7 @@ func appendOutboxArgs(args []any, outbox []booking.OutboxEntry) ([]any, error) {
 		member := outboxMember(&e)
 		st, err := json.Marshal(deliveryState{
 			S: string(booking.DeliveryPending), A: e.Attempts, N: ts(e.NextAttemptAt), E: e.LastError,
-			K: member, C: ms(e.CreatedAt),
+			K: member, C: ms(e.CreatedAt), H: channelField(e.ChannelOrDefault()),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("booking/redis: encode outbox state: %w", err)
@@ -508,6 +509,14 @@ func appendOutboxArgs(args []any, outbox []booking.OutboxEntry) ([]any, error) {
 		args = append(args, e.ID, js, st, ms(e.NextAttemptAt), ms(e.CreatedAt), member)
 	}
 	return args, nil
+}
+
+// channelField is a delivery state's "h": the channel, empty for ORDERS.
+func channelField(ch booking.Channel) string {
+	if ch == booking.ChannelOrders {
+		return ""
+	}
+	return string(ch)
 }
 
 // allocValue is how an allocation is stored (a member of the al ZSET), in binary, big-endian, so that the

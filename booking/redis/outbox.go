@@ -63,11 +63,16 @@ func decodeTriples(reply any, out []booking.OutboxEntry) ([]booking.OutboxEntry,
 	return out, nil
 }
 
-// ClaimOutbox leases up to n due entries to owner, oldest CreatedAt first, across every merchant. With one
-// merchant it is one script run; with several, a read-only pass names each merchant's candidates, the oldest n
-// are chosen, and a second pass claims exactly those (re-checking each atomically, so an entry another worker
-// took in between is skipped).
-func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time) ([]booking.OutboxEntry, error) {
+// parkFor is how long a due entry of a channel a claim does not take is left out of the claims' scans (see
+// lua/claim.lua): a worker that delivers the channel finds it at most this much later.
+const parkFor = time.Minute
+
+// ClaimOutbox leases up to n due entries of channels (every channel when none) to owner, oldest CreatedAt first,
+// across every merchant. With one merchant it is one script run; with several, a first pass names each
+// merchant's candidates (writing only the park of entries of other channels), the oldest n are chosen, and a
+// second pass claims exactly those (re-checking each atomically, so an entry another worker took in between is
+// skipped).
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time.Duration, now time.Time, channels ...booking.Channel) ([]booking.OutboxEntry, error) {
 	out := []booking.OutboxEntry{}
 	if n <= 0 {
 		return out, nil
@@ -79,7 +84,14 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 		return nil, fmt.Errorf("booking/redis: claim outbox: %w", err)
 	}
 	until := now.Add(lease)
+	var chans strings.Builder
+	for _, c := range channels {
+		chans.WriteString(string(c) + ",")
+	}
+	// mode is inserted at base[5]: ARGV[6] mode, ARGV[7] channels, ARGV[8] park.
 	base := []any{ms(now), n, ms(until), ts(until), owner}
+	tail := []any{chans.String(), ms(now.Add(parkFor))}
+	withMode := func(mode string) []any { return append(append(slices.Clone(base), mode), tail...) }
 	claimKeys := func(m string) []string {
 		k := s.mk(m)
 		return []string{k.oe(), k.op(), k.oi(), k.ob()}
@@ -88,7 +100,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 	case 0:
 		return out, nil
 	case 1:
-		reply, err := s.sc.claim.Run(ctx, s.c, claimKeys(merchants[0]), append(base, "select")...).Result()
+		reply, err := s.sc.claim.Run(ctx, s.c, claimKeys(merchants[0]), withMode("select")...).Result()
 		if err != nil {
 			return nil, fmt.Errorf("booking/redis: claim outbox: %w", err)
 		}
@@ -102,7 +114,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 		}
 		calls := make([]scriptCall, len(merchants))
 		for i, m := range merchants {
-			calls[i] = scriptCall{keys: claimKeys(m), args: append(slices.Clone(base), "peek")}
+			calls[i] = scriptCall{keys: claimKeys(m), args: withMode("peek")}
 		}
 		replies, err := s.runMany(ctx, s.sc.claim, calls)
 		if err != nil {
@@ -133,8 +145,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 		calls = calls[:0]
 		for _, m := range merchants {
 			if ids := picked[m]; len(ids) > 0 {
-				args := append(slices.Clone(base), "ids")
-				calls = append(calls, scriptCall{keys: claimKeys(m), args: append(args, ids...)})
+				calls = append(calls, scriptCall{keys: claimKeys(m), args: append(withMode("ids"), ids...)})
 			}
 		}
 		if len(calls) == 0 {
@@ -156,12 +167,13 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, n int, lease time
 }
 
 // entryMerchants names the merchants that may hold the entry: the one its booking points to when the ID is
-// bookingID.seq, and the one its own pointer names (entries with other IDs).
+// bookingID.seq or bookingID.seq.lane, and the one its own pointer names (entries with other IDs).
 func (s *Store) entryMerchants(ctx context.Context, id string) ([]string, error) {
 	var out []string
-	if i := strings.LastIndexByte(id, '.'); i > 0 {
-		if _, err := strconv.ParseInt(id[i+1:], 10, 64); err == nil {
-			m, err := s.cachedPointer(ctx, "b", id[:i], s.bookingPtr(id[:i]))
+	if bid, seq, ok := strings.Cut(id, "."); ok && bid != "" {
+		seq, _, _ = strings.Cut(seq, ".")
+		if _, err := strconv.ParseInt(seq, 10, 64); err == nil {
+			m, err := s.cachedPointer(ctx, "b", bid, s.bookingPtr(bid))
 			if err != nil {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -349,10 +350,11 @@ func outboxMember(e *booking.OutboxEntry) string {
 	return e.BookingID + "\x00" + string(pad[:]) + "\x00" + e.ID
 }
 
-// conventionalEntryID reports whether id is bookingID + "." + seq, the ID the core gives outbox entries; such
-// entries are found through their booking's pointer and need no pointer of their own.
+// conventionalEntryID reports whether the entry's ID is bookingID + "." + seq, with "." + lane for the channels
+// other than ORDERS ([booking.OutboxID]), the IDs the core gives outbox entries; such entries are found through
+// their booking's pointer and need no pointer of their own.
 func conventionalEntryID(e *booking.OutboxEntry) bool {
-	return e.ID == e.BookingID+"."+strconv.FormatInt(e.Seq, 10)
+	return !strings.Contains(e.BookingID, ".") && e.ID == booking.OutboxID(e.BookingID, e.Seq, e.Lane())
 }
 
 // replyStrings reads a script reply that is an array of strings and nils (nil becomes "" with ok false).

@@ -433,7 +433,8 @@ func svcVersions(e *env) {
 		e.t.Fatalf("cancelled booking: %+v", c)
 	}
 
-	// One outbox entry per change, in order, each carrying the booking after the change.
+	// One ORDERS outbox entry per change (the sample merchant has no other channel), in order, each carrying the
+	// booking after the change.
 	es := e.outbox(b.ID)
 	kinds := []booking.ChangeKind{booking.ChangeCreated, booking.ChangePartySize, booking.ChangeReschedule, booking.ChangeStatus}
 	after := []booking.Booking{b, u, r, c}
@@ -442,8 +443,12 @@ func svcVersions(e *env) {
 	}
 	for i, en := range es {
 		want := booking.OutboxEntry{
-			ID: fmt.Sprintf("%s.%d", b.ID, i+1), BookingID: b.ID, Seq: int64(i + 1), Kind: kinds[i], Booking: after[i],
-			Reason: after[i].Reason, CreatedAt: after[i].UpdatedAt, NextAttemptAt: after[i].UpdatedAt, State: booking.DeliveryPending,
+			ID: fmt.Sprintf("%s.%d", b.ID, i+1), BookingID: b.ID, Channel: booking.ChannelOrders, Seq: int64(i + 1),
+			Kind: kinds[i], Booking: after[i], Reason: after[i].Reason, CreatedAt: after[i].UpdatedAt,
+			NextAttemptAt: after[i].UpdatedAt, State: booking.DeliveryPending,
+		}
+		if kinds[i] == booking.ChangeStatus {
+			want.PreviousStatus = after[i-1].Status
 		}
 		same(e.t, fmt.Sprintf("outbox entry %d", i+1), en, want)
 	}

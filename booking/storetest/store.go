@@ -83,6 +83,13 @@ func bookingIDs(bs []booking.Booking) []string {
 	return ids
 }
 
+// sortedIDs is entryIDs sorted (for claims whose entries share a CreatedAt).
+func sortedIDs(es []booking.OutboxEntry) []string {
+	ids := entryIDs(es)
+	sort.Strings(ids)
+	return ids
+}
+
 func entryIDs(es []booking.OutboxEntry) []string {
 	ids := make([]string, 0, len(es))
 	for _, e := range es {
@@ -133,6 +140,8 @@ func runStore(t *testing.T, open func(t *testing.T) booking.Store) {
 		{"OutboxDeadUnblocks", testOutboxDead},
 		{"OutboxNotDueAndLimit", testOutboxNotDue},
 		{"OutboxStats", testOutboxStats},
+		{"OutboxLanes", testOutboxLanes},
+		{"OutboxChannelFilter", testOutboxChannelFilter},
 		{"CanceledContext", testCanceledContext},
 	}
 	for _, tc := range tests {

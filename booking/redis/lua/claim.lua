@@ -2,8 +2,12 @@
 --
 -- Candidates are PENDING entries due at now and IN_FLIGHT entries whose lease expired at or before now (the
 -- reaper: a crashed worker's entries are claimed again), oldest CreatedAt first (then in commit order), skipping
--- an entry while an earlier entry of its booking is PENDING or IN_FLIGHT. Modes: 'select' claims up to n
--- entries; 'peek' only names them; 'ids' claims the given entries that are still claimable.
+-- an entry while an earlier entry (lower Seq) of its booking in its lane is PENDING or IN_FLIGHT (the lane is the
+-- entry ID after its second dot, as booking.OutboxLane computes it). Only entries of the channels in ARGV[7] are
+-- candidates; a due entry of another channel is parked: its T:op (or T:oi) score moves to ARGV[8], so that the
+-- next claims do not read it again for a while (its delivery state is unchanged, and a worker that delivers its
+-- channel finds it after the park). Modes: 'select' claims up to n entries; 'peek' only names them (and parks);
+-- 'ids' claims the given entries that are still claimable.
 --
 -- KEYS[1] oe: T:oe, entry ID -> entry JSON and "\0<entryID>" -> delivery state JSON HASH
 -- KEYS[2] op: T:op, PENDING entry IDs scored by NextAttemptAt (ms)
@@ -15,14 +19,17 @@
 -- ARGV[4] leaseUntil: the same instant in RFC 3339, written in the delivery state
 -- ARGV[5] owner: the worker taking the lease
 -- ARGV[6] mode: 'select' | 'peek' | 'ids'
--- ARGV[7...] ids: the entry IDs to claim (mode 'ids' only)
+-- ARGV[7] channels: the channels to claim, each followed by ',' ('' for every channel); a state without "h"
+--   is ORDERS
+-- ARGV[8] parkMs: unix ms, the score a due entry of another channel is parked at
+-- ARGV[9...] ids: the entry IDs to claim (mode 'ids' only)
 --
 -- Reply ('select', 'ids'): {entryID, entryJSON, stateJSON, ...}; ('peek'): {entryID, createdMs, insertion seq, ...}.
 
-local now, n, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[6]
+local now, n, mode, chans, park = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[6], ARGV[7], ARGV[8]
 local ids = {}
 if mode == 'ids' then
-  for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end
+  for i = 9, #ARGV do ids[#ids + 1] = ARGV[i] end
 else
   local cap = math.max(4 * n, 256)
   ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, cap)
@@ -39,13 +46,20 @@ for i = 1, #ids do
   if raw and not seen[id] then
     seen[id] = true
     local r = cjson.decode(raw)
-    local sc = nil
+    local sc, zk = nil, nil
     if r.s == 'PENDING' then
-      sc = redis.call('ZSCORE', KEYS[2], id)
+      zk = KEYS[2]
     elseif r.s == 'IN_FLIGHT' then
-      sc = redis.call('ZSCORE', KEYS[3], id)
+      zk = KEYS[3]
     end
-    if sc and tonumber(sc) <= now then cands[#cands + 1] = {id = id, r = r} end
+    if zk then sc = redis.call('ZSCORE', zk, id) end
+    if sc and tonumber(sc) <= now then
+      if chans == '' or string.find(chans, (r.h or 'ORDERS') .. ',', 1, true) then
+        cands[#cands + 1] = {id = id, r = r}
+      else
+        redis.call('ZADD', zk, park, id)
+      end
+    end
   end
 end
 table.sort(cands, function(a, b)
@@ -58,8 +72,18 @@ for _, c in ipairs(cands) do
   if got >= n then break end
   local k = c.r.k
   local b = string.match(k, '^([^%z]*)%z')
-  local first = redis.call('ZRANGEBYLEX', KEYS[4], '[q' .. b .. '\0', '(q' .. b .. '\1', 'LIMIT', 0, 1)
-  if first[1] == 'q' .. k then
+  local lane = string.match(c.id, '^[^.]*%.[^.]*%.(.*)$') or ''
+  -- the booking's undelivered entries before this one, in Seq order: any of the same lane blocks it
+  local before = redis.call('ZRANGEBYLEX', KEYS[4], '[q' .. b .. '\0', '(q' .. k)
+  local free = true
+  for _, m in ipairs(before) do
+    local mid = string.match(m, '^q[^%z]*%z[^%z]*%z(.*)$')
+    if mid and (string.match(mid, '^[^.]*%.[^.]*%.(.*)$') or '') == lane then
+      free = false
+      break
+    end
+  end
+  if free and redis.call('ZSCORE', KEYS[4], 'q' .. k) then
     got = got + 1
     if mode == 'peek' then
       out[#out + 1] = c.id
