@@ -151,6 +151,9 @@ type ConfirmRequest struct {
 	Customer      Customer // Name is required; UserID defaults to the hold's
 	Source        Source
 	GoogleOrderID string
+	// InSandbox is whether the Assistant conversation that confirms the hold is in the sandbox (its
+	// isInSandbox); nil when the channel does not say. It is stored on the booking ([Booking.InSandbox]).
+	InSandbox *bool
 	// IdempotencyKey makes retries return the first outcome. Without it, confirming the same hold twice
 	// still returns the same booking (its id is the hold's id).
 	IdempotencyKey string
@@ -174,7 +177,8 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 		Customer           Customer
 		Source             Source
 		GoogleOrderID      string
-	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID})
+		InSandbox          *bool
+	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID, r.InSandbox})
 	if err := checkKey(id); err != nil {
 		return Booking{}, err
 	}
@@ -232,6 +236,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		customer.UserID = h.UserID
 	}
 	b = s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
+	b.InSandbox = r.InSandbox
 	mut := s.createMutation(m, sv, b, id, now)
 	mut.DeleteHold, mut.RequireHold = h.ID, true
 	rec, replayed, err := s.commit(ctx, mut, id)
