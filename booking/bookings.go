@@ -17,6 +17,9 @@ type CreateRequest struct {
 	PartySize  int
 	Customer   Customer // Name is required
 	Source     Source
+	// Notes is free text kept on the booking: staff notes, the guest's special request, the Actions Center's
+	// additional_request (at most MaxNotesLen bytes). Personal data: never log it.
+	Notes string
 	// HoldID optionally names a hold (an Actions Center lease) to consume; it must be for the same merchant,
 	// service, start, duration and party. The booking then gets the hold's id.
 	HoldID         string
@@ -43,7 +46,8 @@ func (s *Core) CreateBooking(ctx context.Context, r CreateRequest) (Booking, err
 		Customer              Customer
 		Source                Source
 		HoldID                string
-	}{m.ID, sv.ID, utc(r.Start), r.Duration, r.PartySize, r.Customer, r.Source, r.HoldID})
+		Notes                 string `json:",omitempty"` // omitted when empty: hashes of requests without notes stay as they were
+	}{m.ID, sv.ID, utc(r.Start), r.Duration, r.PartySize, r.Customer, r.Source, r.HoldID, r.Notes})
 	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
 		return bookingOf(res), err
 	}
@@ -63,6 +67,9 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 		return Booking{}, nil, err
 	}
 	if err := checkCustomer(r.Customer, r.Source); err != nil {
+		return Booking{}, nil, err
+	}
+	if err := checkNotes(r.Notes); err != nil {
 		return Booking{}, nil, err
 	}
 	dur := r.Duration
@@ -107,6 +114,7 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	start := utc(r.Start)
 	end := start.Add(dur)
 	b := s.newBooking(m, sv, bookingID, start, end, r.PartySize, r.Customer, r.Source, "", now)
+	b.Notes = r.Notes
 	mut := s.createMutation(m, sv, b, id, now)
 	if hold != nil {
 		mut.DeleteHold, mut.RequireHold = hold.ID, true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // HoldRequest asks to keep capacity for a proposed booking while the user decides.
@@ -154,6 +155,9 @@ type ConfirmRequest struct {
 	// InSandbox is whether the Assistant conversation that confirms the hold is in the sandbox (its
 	// isInSandbox); nil when the channel does not say. It is stored on the booking ([Booking.InSandbox]).
 	InSandbox *bool
+	// Notes is free text kept on the booking (the guest's special request; at most MaxNotesLen bytes).
+	// Personal data: never log it.
+	Notes string
 	// IdempotencyKey makes retries return the first outcome. Without it, confirming the same hold twice
 	// still returns the same booking (its id is the hold's id).
 	IdempotencyKey string
@@ -177,8 +181,9 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 		Customer           Customer
 		Source             Source
 		GoogleOrderID      string
-		InSandbox          *bool
-	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID, r.InSandbox})
+		Notes              string `json:",omitempty"` // omitted when empty: hashes of requests without notes stay as they were
+		InSandbox          *bool  `json:",omitempty"` // likewise when nil
+	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID, r.Notes, r.InSandbox})
 	if err := checkKey(id); err != nil {
 		return Booking{}, err
 	}
@@ -203,6 +208,9 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 // whether the outcome comes from a commit that checked the key (which it does before anything else).
 func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now time.Time, id idem) (b Booking, res *idemResult, checked bool, err error) {
 	if err := checkCustomer(r.Customer, r.Source); err != nil {
+		return Booking{}, nil, false, err
+	}
+	if err := checkNotes(r.Notes); err != nil {
 		return Booking{}, nil, false, err
 	}
 	// The hold first: the commit that writes a booking deletes its hold, so a hold that is still there was not
@@ -237,6 +245,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 	}
 	b = s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
 	b.InSandbox = r.InSandbox
+	b.Notes = r.Notes
 	mut := s.createMutation(m, sv, b, id, now)
 	mut.DeleteHold, mut.RequireHold = h.ID, true
 	rec, replayed, err := s.commit(ctx, mut, id)
@@ -333,6 +342,20 @@ const (
 	maxPhoneLen = 64
 	maxUserID   = 256
 )
+
+// MaxNotesLen is the longest Booking.Notes the core keeps, in bytes.
+const MaxNotesLen = 2000
+
+// checkNotes refuses notes longer than MaxNotesLen or not valid UTF-8.
+func checkNotes(notes string) error {
+	switch {
+	case len(notes) > MaxNotesLen:
+		return InvalidArgument("notes", "at most %d bytes", MaxNotesLen)
+	case !utf8.ValidString(notes):
+		return InvalidArgument("notes", "must be valid UTF-8")
+	}
+	return nil
+}
 
 func checkCustomer(c Customer, src Source) error {
 	switch src {
