@@ -20,6 +20,8 @@ type CreateRequest struct {
 	// Notes is free text kept on the booking: staff notes, the guest's special request, the Actions Center's
 	// additional_request (at most MaxNotesLen bytes). Personal data: never log it.
 	Notes string
+	// AvailabilityTag is the Actions Center slot's opaque availability_tag, kept on the booking to echo back.
+	AvailabilityTag string
 	// HoldID optionally names a hold (an Actions Center lease) to consume; it must be for the same merchant,
 	// service, start, duration and party. The booking then gets the hold's id.
 	HoldID         string
@@ -47,7 +49,8 @@ func (s *Core) CreateBooking(ctx context.Context, r CreateRequest) (Booking, err
 		Source                Source
 		HoldID                string
 		Notes                 string `json:",omitempty"` // omitted when empty: hashes of requests without notes stay as they were
-	}{m.ID, sv.ID, utc(r.Start), r.Duration, r.PartySize, r.Customer, r.Source, r.HoldID, r.Notes})
+		AvailabilityTag       string `json:",omitempty"` // likewise
+	}{m.ID, sv.ID, utc(r.Start), r.Duration, r.PartySize, r.Customer, r.Source, r.HoldID, r.Notes, r.AvailabilityTag})
 	if res, done, err := s.lookupReplay(ctx, id, now); done || err != nil {
 		return bookingOf(res), err
 	}
@@ -72,6 +75,9 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	}
 	if err := checkNotes(r.Notes); err != nil {
 		return Booking{}, nil, err
+	}
+	if len(r.AvailabilityTag) > MaxAvailabilityTagLen {
+		return Booking{}, nil, InvalidArgument("availability_tag", "must be at most %d bytes", MaxAvailabilityTagLen)
 	}
 	dur := r.Duration
 	if dur == 0 {
@@ -115,7 +121,7 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	start := utc(r.Start)
 	end := start.Add(dur)
 	b := s.newBooking(m, sv, bookingID, start, end, r.PartySize, customer, r.Source, "", now)
-	b.Notes = r.Notes
+	b.Notes, b.AvailabilityTag = r.Notes, r.AvailabilityTag
 	mut := s.createMutation(m, sv, b, id, now)
 	if hold != nil {
 		mut.DeleteHold, mut.RequireHold = hold.ID, true
@@ -151,6 +157,9 @@ func (s *Core) create(ctx context.Context, m *Merchant, sv *Service, r CreateReq
 	}
 	return Booking{}, nil, err
 }
+
+// MaxAvailabilityTagLen bounds CreateRequest.AvailabilityTag (an opaque tag of the partner's own feed).
+const MaxAvailabilityTagLen = 255
 
 // UpdateRequest reschedules a booking and/or changes its party size.
 type UpdateRequest struct {

@@ -155,6 +155,9 @@ type ConfirmRequest struct {
 	Customer      Customer // Name is required; UserID defaults to the hold's
 	Source        Source
 	GoogleOrderID string
+	// InSandbox is whether the Assistant conversation that confirms the hold is in the sandbox (its
+	// isInSandbox); nil when the channel does not say. It is stored on the booking ([Booking.InSandbox]).
+	InSandbox *bool
 	// Notes is free text kept on the booking (the guest's special request; at most MaxNotesLen bytes).
 	// Personal data: never log it.
 	Notes string
@@ -182,7 +185,8 @@ func (s *Core) ConfirmHold(ctx context.Context, r ConfirmRequest) (Booking, erro
 		Source             Source
 		GoogleOrderID      string
 		Notes              string `json:",omitempty"` // omitted when empty: hashes of requests without notes stay as they were
-	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID, r.Notes})
+		InSandbox          *bool  `json:",omitempty"` // likewise when nil
+	}{m.ID, r.HoldID, r.Customer, r.Source, r.GoogleOrderID, r.Notes, r.InSandbox})
 	if err := checkKey(id); err != nil {
 		return Booking{}, err
 	}
@@ -243,6 +247,7 @@ func (s *Core) confirm(ctx context.Context, m *Merchant, r ConfirmRequest, now t
 		customer.UserID = h.UserID
 	}
 	b = s.newBooking(m, sv, h.ID, h.Start, h.End, h.PartySize, customer, r.Source, r.GoogleOrderID, now)
+	b.InSandbox = r.InSandbox
 	b.Notes = r.Notes
 	mut := s.createMutation(m, sv, b, id, now)
 	mut.DeleteHold, mut.RequireHold = h.ID, true

@@ -43,6 +43,7 @@ type turn struct {
 	raw         bool   // the words arrived without Dialogflow (Actions SDK actions.intent.TEXT): see understand
 	transacting bool   // the surface can run Assistant transactions
 	screen      bool
+	sandbox     bool               // the conversation's isInSandbox: its orders are sandbox orders
 	reqResult   requirementsResult // TRANSACTION_REQUIREMENTS_CHECK_RESULT resultType
 	decision    decision           // TRANSACTION_DECISION_VALUE transactionDecision
 	accepted    *orderv3.Order     // the order of an ORDER_ACCEPTED decision

@@ -152,6 +152,7 @@ func (a *adapter) read(ctx context.Context, c *fulfillment.Conv) *turn {
 		// requirements check would hand off to a phone mid-conversation): without one, the text flow.
 		transacting: c.CanTransact() && c.HasScreen(),
 		screen:      c.HasScreen(),
+		sandbox:     c.Sandbox(),
 	}
 	for _, p := range []string{paramParty, paramDate, paramTime, paramService, paramName, paramPhone} {
 		if v, ok := c.Param(p); ok {

@@ -147,6 +147,7 @@ func (f *flow) accept(t *turn) {
 		HoldID:         holdID,
 		Customer:       f.buyer(t, uid),
 		Source:         booking.SourceAssistant,
+		InSandbox:      &t.sandbox,
 		IdempotencyKey: key("confirm", t.convID, holdID),
 	}
 	if t.accepted != nil {

@@ -56,7 +56,9 @@ type Transcript struct {
 	// books for; default the built-in sample bistro.
 	Inventory string `json:"inventory,omitempty"`
 	Merchant  string `json:"merchant,omitempty"`
-	Turns     []Turn `json:"turns"`
+	// Sandbox is the isInSandbox of every Assistant request (default true).
+	Sandbox *bool  `json:"sandbox,omitempty"`
+	Turns   []Turn `json:"turns"`
 }
 
 // Turn is one webhook call and what must come back.
@@ -218,6 +220,7 @@ type env struct {
 	proposal json.RawMessage // the last proposed order
 	list     []string        // option keys of the last list shown
 	turnN    int
+	sandbox  bool // isInSandbox of the Assistant requests
 }
 
 func newEnv(t testing.TB, store string, tr *Transcript) *env {
@@ -244,7 +247,11 @@ func newEnv(t testing.TB, store string, tr *Transcript) *env {
 	default:
 		t.Fatalf("unknown store %q", store)
 	}
-	return newEnvWith(t, base, start, inv, merchantID)
+	e := newEnvWith(t, base, start, inv, merchantID)
+	if tr.Sandbox != nil {
+		e.sandbox = *tr.Sandbox
+	}
+	return e
 }
 
 // newEnvWith is newEnv over the given store, with the clock at start.
@@ -284,6 +291,7 @@ func newEnvWith(t testing.TB, base booking.Store, start time.Time, inv *booking.
 	if e.agent, err = intents.LoadAgent(); err != nil {
 		t.Fatal(err)
 	}
+	e.sandbox = true
 	e.newConversation()
 	return e
 }
@@ -656,7 +664,7 @@ func (e *env) request(t *testing.T, label, surface string, turn Turn) []byte {
 			"source":  "google",
 			"version": "2",
 			"payload": map[string]any{
-				"isInSandbox":       true,
+				"isInSandbox":       e.sandbox,
 				"surface":           map[string]any{"capabilities": caps},
 				"inputs":            []any{input},
 				"user":              user,

@@ -42,6 +42,9 @@ type PatchHeader struct {
 // PARTY_SIZE change also carries reservationTime and partySize and names them in the mask. A change to
 // CANCELLED, FULFILLED or REJECTED (as Google sees the status) carries a user notification (title ≤ 30, text ≤
 // 100 characters). The reason is the entry's, or a short default.
+//
+// sandbox is the service's default for header.isInSandbox: a booking that recorded its conversation's flag
+// ([booking.Booking.InSandbox]) says that instead (see [SandboxOf]).
 func NewPatch(m *booking.Merchant, s *booking.Service, e booking.OutboxEntry, lastUpdate time.Time, sandbox bool) (*PatchRequest, error) {
 	if m == nil {
 		return nil, errors.New("order update: no merchant")
@@ -72,7 +75,16 @@ func NewPatch(m *booking.Merchant, s *booking.Service, e booking.OutboxEntry, la
 	if err := u.ValidatePatch(); err != nil {
 		return nil, fmt.Errorf("order update for %s: %w", e.BookingID, err)
 	}
-	return &PatchRequest{Header: PatchHeader{IsInSandbox: sandbox}, OrderUpdate: u}, nil
+	return &PatchRequest{Header: PatchHeader{IsInSandbox: SandboxOf(e.Booking, sandbox)}, OrderUpdate: u}, nil
+}
+
+// SandboxOf is header.isInSandbox for the updates of b: what its conversation said when the booking recorded it,
+// otherwise def (the service's --sandbox setting). Google refuses an update whose flag differs from the order's.
+func SandboxOf(b booking.Booking, def bool) bool {
+	if b.InSandbox != nil {
+		return *b.InSandbox
+	}
+	return def
 }
 
 // reasonFor is the entry's reason, or a default naming the change.

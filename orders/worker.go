@@ -47,8 +47,9 @@ type WorkerConfig struct {
 	Client *Client
 	// NoCredentialsReason says why Client is nil, for the start-up warning.
 	NoCredentialsReason string
-	// Sandbox is header.isInSandbox of every update; it must match how the orders were made (the service's
-	// RESERVATIONS_SANDBOX, true by default there).
+	// Sandbox is header.isInSandbox of the updates of bookings that did not record their conversation's
+	// flag (Booking.InSandbox nil: made before it was recorded); the service's RESERVATIONS_SANDBOX, true by
+	// default there.
 	Sandbox bool
 	// Senders is how many updates are sent at the same time (DefaultSenders when zero).
 	Senders int

@@ -247,7 +247,7 @@ func feedAvailability(ctx context.Context, core *booking.Core, m *booking.Mercha
 		for _, sl := range slots {
 			base := FeedAvailability{
 				MerchantID: m.ID, ServiceID: sv.ID, StartSec: sl.Start.Unix(), DurationSec: dur,
-				ConfirmationMode: ConfirmationSync,
+				ConfirmationMode: ConfirmationModeOf(m),
 			}
 			if !dining {
 				base.SpotsTotal, base.SpotsOpen = int64(sv.Capacity), int64(sl.Remaining)

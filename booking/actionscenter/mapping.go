@@ -74,23 +74,32 @@ func illegalTransitionCause(current booking.Status) FailureCause {
 	return CauseBookingNotCancellable
 }
 
-// customerOf turns the Actions Center's user into the core's customer.
+// customerOf turns the Actions Center's user into the core's customer: the given and family names are kept
+// as sent (trimmed), and Name joins them for the staff page and the conversation.
 func customerOf(u *UserInformation) booking.Customer {
 	if u == nil {
 		return booking.Customer{}
 	}
+	given, family := strings.TrimSpace(u.GivenName), strings.TrimSpace(u.FamilyName)
 	return booking.Customer{
-		UserID: u.UserID,
-		Name:   strings.TrimSpace(strings.TrimSpace(u.GivenName) + " " + strings.TrimSpace(u.FamilyName)),
-		Email:  strings.TrimSpace(u.Email),
-		Phone:  strings.TrimSpace(u.Telephone),
+		UserID:     u.UserID,
+		Name:       strings.TrimSpace(given + " " + family),
+		GivenName:  given,
+		FamilyName: family,
+		Email:      strings.TrimSpace(u.Email),
+		Phone:      strings.TrimSpace(u.Telephone),
 	}
 }
 
-// userOf turns a stored customer back into the Actions Center's user. The core keeps one name; it is split at
-// the last space (given names may have several words; a family name of several words comes back split).
+// userOf turns a stored customer back into the Actions Center's user: the given and family names as the
+// Actions Center sent them; for a booking of another channel, which keeps one name, it is split at the last
+// space (given names may have several words; a family name of several words comes back split).
 func userOf(c booking.Customer) *UserInformation {
 	u := &UserInformation{UserID: c.UserID, Email: c.Email, Telephone: c.Phone}
+	if c.GivenName != "" || c.FamilyName != "" {
+		u.GivenName, u.FamilyName = c.GivenName, c.FamilyName
+		return u
+	}
 	name := strings.TrimSpace(c.Name)
 	if i := strings.LastIndexByte(name, ' '); i > 0 {
 		u.GivenName, u.FamilyName = strings.TrimSpace(name[:i]), name[i+1:]
@@ -100,9 +109,27 @@ func userOf(c booking.Customer) *UserInformation {
 	return u
 }
 
-// wireBooking renders a core booking for the Actions Center. user, when not nil, is echoed instead of the
-// stored customer (CreateBooking answers with the user exactly as Google sent it).
-func wireBooking(b booking.Booking, user *UserInformation) *Booking {
+// ConfirmationModeOf is how the merchant's slots are offered: CONFIRMATION_MODE_ASYNCHRONOUS when staff confirm
+// each booking by hand (Policy.ManualConfirm: CreateBooking answers PENDING_MERCHANT_CONFIRMATION and the staff's
+// decision is notified later), else CONFIRMATION_MODE_SYNCHRONOUS. Lookups, booking answers and the
+// availability feed all say the same.
+func ConfirmationModeOf(m *booking.Merchant) ConfirmationMode {
+	if m != nil && m.Policy.ManualConfirm {
+		return ConfirmationAsync
+	}
+	return ConfirmationSync
+}
+
+// asyncBooking reports whether b is an asynchronous booking, which the Actions Center does not let users modify
+// (Google's asynchronous booking add-on): its merchant confirms by hand, or it still waits for the merchant.
+func asyncBooking(m *booking.Merchant, b booking.Booking) bool {
+	return ConfirmationModeOf(m) == ConfirmationAsync || b.Status == booking.StatusPending || b.Status == booking.StatusChangeRequested
+}
+
+// wireBooking renders a core booking for the Actions Center, with the slot's confirmation mode and
+// availability_tag. user, when not nil, is echoed instead of the stored customer (CreateBooking answers with
+// the user exactly as Google sent it).
+func wireBooking(b booking.Booking, user *UserInformation, mode ConfirmationMode) *Booking {
 	if user == nil {
 		user = userOf(b.Customer)
 	}
@@ -113,8 +140,9 @@ func wireBooking(b booking.Booking, user *UserInformation) *Booking {
 			ServiceID:        b.ServiceID,
 			StartSec:         Int64(b.Start.Unix()),
 			DurationSec:      Int64(b.End.Sub(b.Start).Seconds()),
+			AvailabilityTag:  b.AvailabilityTag,
 			Resources:        &ResourceIDs{PartySize: Int32(b.PartySize)},
-			ConfirmationMode: ConfirmationSync,
+			ConfirmationMode: mode,
 		},
 		UserInformation:    user,
 		Status:             statusOf(b.Status),

@@ -309,7 +309,12 @@ func (s *Server) batchAvailabilityLookup(w http.ResponseWriter, r *http.Request)
 		groups[st.ServiceID] = append(groups[st.ServiceID], i)
 	}
 	resp := BatchAvailabilityLookupResponse{SlotTimeAvailability: make([]SlotTimeAvailability, len(req.SlotTime))}
+	// Slot times are echoed as sent, except that a manual-confirmation merchant's say they are asynchronous.
+	async := ConfirmationModeOf(m) == ConfirmationAsync
 	for i, st := range req.SlotTime {
+		if async {
+			st.ConfirmationMode = ConfirmationAsync
+		}
 		resp.SlotTimeAvailability[i].SlotTime = st
 	}
 	for serviceID, idx := range groups {
@@ -425,15 +430,17 @@ func (s *Server) createBooking(w http.ResponseWriter, r *http.Request) {
 		holdID = req.LeaseRef.LeaseID
 	}
 	b, err := s.core.CreateBooking(r.Context(), booking.CreateRequest{
-		MerchantID:     m.ID,
-		ServiceID:      sv.ID,
-		Start:          time.Unix(int64(slot.StartSec), 0).UTC(),
-		PartySize:      party,
-		Customer:       customerOf(req.UserInformation),
-		Source:         booking.SourceActionsCenter,
-		HoldID:         holdID,
-		IdempotencyKey: req.IdempotencyToken,
-		RetryFailures:  true,
+		MerchantID:      m.ID,
+		ServiceID:       sv.ID,
+		Start:           time.Unix(int64(slot.StartSec), 0).UTC(),
+		PartySize:       party,
+		Customer:        customerOf(req.UserInformation),
+		Source:          booking.SourceActionsCenter,
+		Notes:           strings.TrimSpace(req.AdditionalRequest),
+		AvailabilityTag: slot.AvailabilityTag,
+		HoldID:          holdID,
+		IdempotencyKey:  req.IdempotencyToken,
+		RetryFailures:   true,
 	})
 	if err != nil {
 		s.fail(w, r, rpc, err, true, func(be *booking.Error) (outcome, bool) {
@@ -446,7 +453,7 @@ func (s *Server) createBooking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("booking created", "rpc", rpc, "booking_id", b.ID, "merchant_id", b.MerchantID, "status", string(b.Status))
-	writeJSON(w, CreateBookingResponse{Booking: wireBooking(b, req.UserInformation)})
+	writeJSON(w, CreateBookingResponse{Booking: wireBooking(b, req.UserInformation, ConfirmationModeOf(m))})
 }
 
 func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) {
@@ -479,7 +486,7 @@ func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.log.Info("booking cancelled", "rpc", rpc, "booking_id", b.ID, "merchant_id", b.MerchantID)
-		writeJSON(w, UpdateBookingResponse{Booking: wireBooking(b, nil)})
+		writeJSON(w, UpdateBookingResponse{Booking: s.wire(b)})
 		return
 	}
 	if want.Status != "" && want.Status != BookingStatusUnspecified && want.Status != statusOf(current.Status) {
@@ -517,6 +524,11 @@ func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) {
 	}
 	b := current
 	if !upd.Start.IsZero() || upd.PartySize != 0 {
+		if m, _ := s.core.Inventory().Merchant(current.MerchantID); asyncBooking(m, current) {
+			s.plainFailure(w, r, rpc, CauseSlotUnavailable,
+				"asynchronously confirmed bookings cannot be modified; cancel it and book again")
+			return
+		}
 		b, err = s.core.Update(ctx, upd)
 		if err != nil {
 			s.fail(w, r, rpc, err, true, illegal)
@@ -524,7 +536,13 @@ func (s *Server) updateBooking(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Info("booking updated", "rpc", rpc, "booking_id", b.ID, "merchant_id", b.MerchantID, "version", b.Version)
 	}
-	writeJSON(w, UpdateBookingResponse{Booking: wireBooking(b, nil)})
+	writeJSON(w, UpdateBookingResponse{Booking: s.wire(b)})
+}
+
+// wire renders a stored booking with its merchant's confirmation mode.
+func (s *Server) wire(b booking.Booking) *Booking {
+	m, _ := s.core.Inventory().Merchant(b.MerchantID)
+	return wireBooking(b, nil, ConfirmationModeOf(m))
 }
 
 func (s *Server) getBookingStatus(w http.ResponseWriter, r *http.Request) {
@@ -567,7 +585,7 @@ func (s *Server) listBookings(w http.ResponseWriter, r *http.Request) {
 		if b.Source != booking.SourceActionsCenter || !b.Active() {
 			continue
 		}
-		resp.Bookings = append(resp.Bookings, *wireBooking(b, nil))
+		resp.Bookings = append(resp.Bookings, *s.wire(b))
 	}
 	writeJSON(w, resp)
 }

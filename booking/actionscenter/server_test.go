@@ -50,7 +50,7 @@ func TestReferenceSamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := booking.Customer{Name: "John Smith", Email: "john.smith@gmail.com", Phone: "+12091111111", UserID: "1111111111111111111"}
+	want := booking.Customer{Name: "John Smith", GivenName: "John", FamilyName: "Smith", Email: "john.smith@gmail.com", Phone: "+12091111111", UserID: "1111111111111111111"}
 	if b.Customer != want || b.Source != booking.SourceActionsCenter || b.Status != booking.StatusCancelled || b.PartySize != 4 || !b.Start.Equal(sampleMove) {
 		t.Errorf("stored booking = %+v", b)
 	}
