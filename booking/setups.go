@@ -66,3 +66,18 @@ type Setups interface {
 	// (0: from the newest).
 	SetupHistory(ctx context.Context, merchantID string, before int64, limit int) ([]SetupChange, error)
 }
+
+// CheckSetupPut enforces the argument rules of [Setups.PutMerchant] that every store checks before it writes:
+// the merchant has an ID, rec.Version is expect+1, and change names the same merchant and version. It returns a
+// CodeInvalidArgument error naming the field, or nil.
+func CheckSetupPut(rec MerchantRecord, expect int64, change SetupChange) error {
+	switch {
+	case rec.Merchant.ID == "":
+		return InvalidArgument("merchant.id", "a merchant needs an id")
+	case expect < 0 || rec.Version != expect+1:
+		return InvalidArgument("version", "version %d does not follow %d", rec.Version, expect)
+	case change.Version != rec.Version || change.MerchantID != rec.Merchant.ID:
+		return InvalidArgument("change", "the setup change must name merchant %s at version %d", rec.Merchant.ID, rec.Version)
+	}
+	return nil
+}

@@ -138,7 +138,7 @@ func (s *Store) PutMerchant(ctx context.Context, rec booking.MerchantRecord, exp
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("booking/bolt: put merchant: %w", err)
 	}
-	if err := checkPut(rec, expect, change); err != nil {
+	if err := booking.CheckSetupPut(rec, expect, change); err != nil {
 		return err
 	}
 	data, err := json.Marshal(rec)
@@ -255,17 +255,4 @@ func (s *Store) SetupHistory(ctx context.Context, merchantID string, before int6
 		return nil, fmt.Errorf("booking/bolt: setup history of %s: %w", merchantID, err)
 	}
 	return out, nil
-}
-
-// checkPut enforces the argument rules of booking.Setups.PutMerchant.
-func checkPut(rec booking.MerchantRecord, expect int64, change booking.SetupChange) error {
-	switch {
-	case rec.Merchant.ID == "":
-		return booking.InvalidArgument("merchant.id", "a merchant needs an id")
-	case expect < 0 || rec.Version != expect+1:
-		return booking.InvalidArgument("version", "version %d does not follow %d", rec.Version, expect)
-	case change.Version != rec.Version || change.MerchantID != rec.Merchant.ID:
-		return booking.InvalidArgument("change", "the setup change must name merchant %s at version %d", rec.Merchant.ID, rec.Version)
-	}
-	return nil
 }

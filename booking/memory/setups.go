@@ -91,7 +91,7 @@ func (s *Store) Merchants(ctx context.Context, after string, limit int) ([]booki
 
 // PutMerchant writes rec with its audit record and a new generation when the stored version is expect.
 func (s *Store) PutMerchant(ctx context.Context, rec booking.MerchantRecord, expect int64, change booking.SetupChange) error {
-	if err := checkPut(rec, expect, change); err != nil {
+	if err := booking.CheckSetupPut(rec, expect, change); err != nil {
 		return err
 	}
 	data, err := json.Marshal(rec)
@@ -159,17 +159,4 @@ func decodeRecord(data []byte) (booking.MerchantRecord, error) {
 		return booking.MerchantRecord{}, fmt.Errorf("booking/memory: decode merchant: %w", err)
 	}
 	return rec, nil
-}
-
-// checkPut enforces the argument rules of booking.Setups.PutMerchant.
-func checkPut(rec booking.MerchantRecord, expect int64, change booking.SetupChange) error {
-	switch {
-	case rec.Merchant.ID == "":
-		return booking.InvalidArgument("merchant.id", "a merchant needs an id")
-	case expect < 0 || rec.Version != expect+1:
-		return booking.InvalidArgument("version", "version %d does not follow %d", rec.Version, expect)
-	case change.Version != rec.Version || change.MerchantID != rec.Merchant.ID:
-		return booking.InvalidArgument("change", "the setup change must name merchant %s at version %d", rec.Merchant.ID, rec.Version)
-	}
-	return nil
 }
